@@ -1,0 +1,55 @@
+"""Records into terminal text: pure, so what a person reads is tested without a terminal."""
+
+from __future__ import annotations
+
+from bot.modlog import render_text
+from bot.records import Action, Case
+
+RESET = "\033[0m"
+STYLES = {
+    "bot": "\033[36m",  # cyan
+    "notice": "\033[33m",  # yellow
+    "lock": "\033[1;31m",  # bold red
+    "crisis": "\033[1;35m",  # bold magenta
+    "modlog": "\033[2;37m",  # dim
+    "priority": "\033[1;35m",
+    "info": "\033[2m",
+}
+
+LABELS = {
+    "warn": "warning",
+    "lock": "thread locked",
+    "end": "thread ended",
+    "crisis_resources": "crisis resources",
+    "confirm_end": "question",
+    "notice": "notice",
+    "unlock": "thread reopened",
+    "ignored": "thread closed",
+}
+
+
+def paint(text: str, style: str, *, color: bool) -> str:
+    """Wrap text in an ANSI style when colour is on."""
+    return f"{STYLES[style]}{text}{RESET}" if color and style in STYLES else text
+
+
+def indent(text: str, prefix: str) -> str:
+    """Prefix every line, so multi-line notices stay readable in a scrolling terminal."""
+    return "\n".join(prefix + line for line in text.splitlines() or [""])
+
+
+def action_text(action: Action, *, bot_name: str, color: bool) -> str:
+    """How a fixed-text action reads in the thread."""
+    where = f"[{action.thread.thread}] "
+    style = {"lock": "lock", "end": "lock", "crisis_resources": "crisis"}.get(action.kind, "notice")
+    label = LABELS.get(action.kind, action.kind)
+    body = indent(action.text, "    ") if action.text else ""
+    head = paint(f"{where}{bot_name} ({label}):", style, color=color)
+    return f"{head}\n{body}" if body else head
+
+
+def case_text(case: Case, *, color: bool) -> str:
+    """A case as the mod-log pane shows it."""
+    text = indent(render_text(case), "  │ ")
+    head = "[mod-log]" + (" PRIORITY" if case.priority else "")
+    return paint(f"{head}\n{text}", "priority" if case.priority else "modlog", color=color)

@@ -1,0 +1,218 @@
+"""Command line: run, console, replay, check-config, audit.
+
+Every command prints one plain sentence per problem and exits non-zero on failure; nothing here
+prints a traceback for a mistake a person can fix (a bad config, a bad replay line).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import signal
+import sys
+import tempfile
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import TextIO
+
+from bot import config as config_mod
+from bot.errors import ConfigError, ReplayError, ThreadkeeperError
+
+log = logging.getLogger("bot")
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m bot", description=__doc__)
+    p.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND")
+
+    def with_config(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
+        sp.add_argument("--config", metavar="FILE", help="TOML config (default: built-in defaults)")
+        sp.add_argument("--store", metavar="PATH", help="SQLite file (default: storage.path)")
+        return sp
+
+    with_config(sub.add_parser("run", help="start every adapter the config enables (the console if none)"))
+    with_config(sub.add_parser("console", help="the terminal adapter"))
+    rp = with_config(sub.add_parser("replay", help="run a JSONL transcript through the core"))
+    rp.add_argument("file", metavar="FILE.jsonl", help="the transcript ('-' for stdin)")
+    cp = sub.add_parser("check-config", help="validate a config file and show what it sets")
+    cp.add_argument("file", metavar="FILE")
+
+    ap = sub.add_parser("audit", help="the hash-chained audit log")
+    asub = ap.add_subparsers(dest="audit_command", metavar="ACTION")
+    with_config(asub.add_parser("verify", help="check the chain; exit 1 if it was tampered with"))
+    ep = with_config(asub.add_parser("export", help="write the audit log as JSONL or CSV"))
+    ep.add_argument("--format", choices=("jsonl", "csv"), default="jsonl")
+    ep.add_argument("--since", metavar="WHEN", help="an ISO date/time, or an age like 30d or 12h")
+    ep.add_argument("--out", metavar="FILE", help="default: standard output")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point for `python -m bot` and the `threadkeeper` script."""
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    command = args.command or "run"
+    try:
+        if command == "check-config":
+            settings = config_mod.load(args.file)
+            print(config_mod.describe(settings))
+            print("config OK")
+            return 0
+        settings = config_mod.load(getattr(args, "config", None))
+        if command in ("run", "console"):
+            return _run_until_stopped(_console(settings, getattr(args, "store", None)))
+        if command == "replay":
+            return asyncio.run(_replay(settings, args.file, args.store))
+        if command == "audit":
+            if args.audit_command == "verify":
+                return asyncio.run(_audit_verify(settings, args.store))
+            if args.audit_command == "export":
+                return asyncio.run(_audit_export(settings, args))
+            _parser().parse_args(["audit", "--help"])
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"config error: {problem}", file=sys.stderr)
+        return 2
+    except ReplayError as exc:
+        print(f"replay error: {exc}", file=sys.stderr)
+        return 2
+    except ThreadkeeperError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _run_until_stopped(coro: object) -> int:
+    """Run until done, Ctrl-C or SIGTERM; a stop is a clean exit, not a traceback."""
+
+    async def guarded() -> int:
+        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()
+        assert task is not None
+        with contextlib.suppress(NotImplementedError):
+            loop.add_signal_handler(signal.SIGTERM, task.cancel)
+        try:
+            return await coro  # type: ignore[misc, no-any-return]
+        except asyncio.CancelledError:
+            return 0
+
+    try:
+        return asyncio.run(guarded())
+    except KeyboardInterrupt:
+        print("\nstopped", file=sys.stderr)
+        return 0
+
+
+async def _console(settings: config_mod.Settings, store_path: str | None) -> int:
+    from adapters.console.adapter import ConsoleAdapter, ConsoleSession, read_lines
+    from bot.app import make_runtime, make_store
+    from bot.runtime import utcnow
+
+    if not sys.stdout.isatty():
+        settings = replace(settings, console=replace(settings.console, color=False))
+    store = await make_store(settings, store_path)
+    try:
+        adapter = ConsoleAdapter(write=print, bot_name=settings.name, color=settings.console.color)
+        runtime = await make_runtime(settings, adapters={"console": adapter}, store=store)
+        session = ConsoleSession(runtime=runtime, settings=settings, write=print, clock=utcnow)
+        print(session.banner())
+        recovered = await runtime.recover()
+        if recovered:
+            print(f"(carried out {recovered} actions owed from before a restart)")
+        async for raw in read_lines(session.prompt):
+            if not await session.feed(raw):
+                break
+        return 0
+    finally:
+        await store.close()
+
+
+async def _replay(settings: config_mod.Settings, file: str, store_path: str | None) -> int:
+    from bot import replay
+    from bot.app import make_runtime, make_store
+
+    steps = replay.parse(_read_lines(file))
+    with tempfile.TemporaryDirectory(prefix="threadkeeper-replay-") as tmp:
+        store = await make_store(settings, store_path or str(Path(tmp) / "replay.db"))
+        try:
+            adapter = replay.ReplayAdapter()
+            clock = replay.ReplayClock()
+            runtime = await make_runtime(
+                settings, adapters={replay.PLATFORM: adapter}, store=store, clock=clock
+            )
+            await replay.run(steps, runtime=runtime, adapter=adapter, clock=clock, out=sys.stdout)
+        finally:
+            await store.close()
+    return 0
+
+
+def _read_lines(file: str) -> list[str]:
+    if file == "-":
+        return sys.stdin.read().splitlines()
+    try:
+        return Path(file).read_text(encoding="utf-8").splitlines()
+    except OSError as exc:
+        raise ReplayError(0, f"cannot read {file} ({exc.strerror})") from None
+    except UnicodeDecodeError:
+        raise ReplayError(0, f"{file} is not UTF-8 text") from None
+
+
+async def _audit_verify(settings: config_mod.Settings, store_path: str | None) -> int:
+    from bot.app import make_store
+    from bot.audit import format_report
+
+    store = await make_store(settings, store_path)
+    try:
+        report = await store.verify_audit()
+    finally:
+        await store.close()
+    print(format_report(report))
+    return 0 if report.ok else 1
+
+
+async def _audit_export(settings: config_mod.Settings, args: argparse.Namespace) -> int:
+    from bot.app import make_store
+    from bot.audit import export
+
+    since = parse_since(args.since) if args.since else None
+    store = await make_store(settings, args.store)
+    out: TextIO
+    try:
+        with contextlib.ExitStack() as stack:
+            out = (
+                stack.enter_context(open(args.out, "w", encoding="utf-8", newline=""))
+                if args.out
+                else sys.stdout
+            )
+            count = await export(store, fmt=args.format, since=since, out=out)
+    finally:
+        await store.close()
+    if args.out:
+        print(f"wrote {count} records to {args.out}", file=sys.stderr)
+    return 0
+
+
+def parse_since(text: str, *, now: datetime | None = None) -> datetime:
+    """`30d`, `12h`, `90m` before now, or an ISO date/time (UTC when no zone is given)."""
+    now = now or datetime.now(UTC)
+    units = {"d": "days", "h": "hours", "m": "minutes"}
+    if text[-1:] in units and text[:-1].isdigit():
+        return now - timedelta(**{units[text[-1]]: int(text[:-1])})
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError([f"--since: expected an age like 30d or an ISO date, got {text!r}"]) from None
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

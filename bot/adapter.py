@@ -1,0 +1,53 @@
+"""What the core asks of a platform adapter.
+
+An adapter translates its platform's events into `bot.records` events (fed to the runtime) and
+carries out the `Action`s the runtime hands it. It declares what it can do in `supports`; the
+runtime treats an action outside that set as an error (UnsupportedAction), never as silence.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Protocol
+
+from bot.records import Action, ActionKind, Case, ThreadRef
+
+
+class Adapter(Protocol):
+    """A platform as the core sees it."""
+
+    platform: str
+    supports: frozenset[ActionKind]
+
+    async def perform(self, action: Action, *, key: str, case: Case | None = None) -> None:
+        """Carry out one fixed-text action (notice, lock, case, ...).
+
+        `key` is stable across retries and restarts: platforms that honour an idempotency key use
+        it so that an action retried after a crash is not posted twice. `case` is given for
+        actions that name a case (the case itself, a lock). Raise DeliveryError on failure.
+        """
+        ...
+
+    async def stream_reply(
+        self, thread: ThreadRef, chunks: AsyncIterator[str], *, key: str
+    ) -> str:
+        """Show the assistant's reply as it streams; returns the text shown."""
+        ...
+
+
+#: Everything an adapter must support for the full ladder.
+ALL_ACTIONS: frozenset[ActionKind] = frozenset(
+    {
+        "reply",
+        "redirect",
+        "warn",
+        "lock",
+        "end",
+        "crisis_resources",
+        "confirm_end",
+        "notice",
+        "unlock",
+        "case",
+        "ignored",
+    }
+)

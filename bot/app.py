@@ -1,0 +1,53 @@
+"""Wiring: settings in, a ready runtime out. The only place that chooses implementations."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import datetime
+
+from bot.adapter import Adapter
+from bot.assistant.base import Assistant, Classifier
+from bot.assistant.offline import NoClassifier, OfflineAssistant
+from bot.config import Settings
+from bot.runtime import Runtime, utcnow
+from bot.store import open_store
+from bot.store.base import Store
+
+log = logging.getLogger(__name__)
+
+
+def make_assistant(settings: Settings) -> tuple[Assistant, Classifier]:
+    """Claude when configured and available, else the offline assistant (which says so)."""
+    if settings.assistant.uses_claude():
+        log.warning(
+            "an Anthropic API key is set, but this build has no Claude client yet: "
+            "running the offline assistant"
+        )
+    return OfflineAssistant(), NoClassifier()
+
+
+async def make_store(settings: Settings, path: str | None = None) -> Store:
+    """Open the configured store (or the one at `path`) with migrations applied."""
+    return await open_store(path or settings.storage.path, excerpt_chars=settings.storage.excerpt_chars)
+
+
+async def make_runtime(
+    settings: Settings,
+    *,
+    adapters: Mapping[str, Adapter],
+    store: Store,
+    clock: Callable[[], datetime] = utcnow,
+    assistant: tuple[Assistant, Classifier] | None = None,
+) -> Runtime:
+    """A runtime with owed actions from an earlier run carried out."""
+    reply_model, classifier = assistant or make_assistant(settings)
+    runtime = Runtime(
+        settings=settings,
+        store=store,
+        assistant=reply_model,
+        classifier=classifier,
+        adapters=adapters,
+        clock=clock,
+    )
+    return runtime

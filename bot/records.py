@@ -1,0 +1,325 @@
+"""Platform-neutral records that cross every boundary of the core.
+
+Adapters translate platform payloads into these and carry out the `Action`s the core emits; nothing
+platform-shaped travels past an adapter's edge. All are frozen so a decision, once made, cannot be
+changed by whoever executes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, get_args
+
+Risk = Literal["none", "self", "others"]
+Category = Literal[
+    "none",
+    "violent_crimes",
+    "nonviolent_crimes",
+    "sex_crimes",
+    "child_sexual_exploitation",
+    "indiscriminate_weapons",
+    "hate",
+    "harassment",
+    "self_harm",
+    "sexual_content",
+    "privacy",
+    "specialized_advice",
+    "other",
+]
+CATEGORIES: tuple[str, ...] = get_args(Category)
+RISKS: tuple[str, ...] = get_args(Risk)
+
+#: Plain words for each category, used in notices and the mod log.
+CATEGORY_WORDS: dict[str, str] = {
+    "none": "no category",
+    "violent_crimes": "help with violent crime",
+    "nonviolent_crimes": "help with non-violent crime",
+    "sex_crimes": "sexual crimes",
+    "child_sexual_exploitation": "sexual content involving minors",
+    "indiscriminate_weapons": "weapons capable of mass casualties",
+    "hate": "hateful content",
+    "harassment": "abuse or harassment",
+    "self_harm": "help with self-harm",
+    "sexual_content": "sexual content",
+    "privacy": "violating someone's privacy",
+    "specialized_advice": "dangerous specialised advice",
+    "other": "harmful requests",
+}
+
+ThreadStatus = Literal["open", "warned", "locked", "ended"]
+
+ActionKind = Literal[
+    "reply",  # the assistant's held reply, shown as is
+    "redirect",  # the assistant's reply, which redirects a harmful request (a strike)
+    "warn",  # the fixed warning that the next such message ends the thread
+    "lock",  # the lock notice, then the platform closes the thread
+    "end",  # the end-at-your-request notice, then the platform closes the thread
+    "crisis_resources",  # the reviewed crisis resources
+    "confirm_end",  # ask the thread's user to confirm ending it
+    "notice",  # any other fixed notice from bot.notices
+    "unlock",  # reopen a thread a moderator unlocked
+    "case",  # post a case to the moderators' log
+    "ignored",  # nothing is done (the thread is closed); recorded for replay and audit
+]
+ACTION_KINDS: tuple[str, ...] = get_args(ActionKind)
+
+CaseKind = Literal[
+    "lock",
+    "end",
+    "crisis",
+    "harmful_in_crisis",
+    "repeat_locks",
+    "unlock",
+    "uphold",
+    "note",
+    "pardon",
+    "delivery_failure",
+]
+CASE_KINDS: tuple[str, ...] = get_args(CaseKind)
+
+ModCommandKind = Literal["unlock", "uphold", "note", "pardon"]
+MOD_COMMANDS: tuple[str, ...] = get_args(ModCommandKind)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ThreadRef:
+    """Where a thread lives: enough for any adapter to find it again after a restart."""
+
+    platform: str
+    workspace: str
+    channel: str
+    thread: str
+
+    @property
+    def key(self) -> str:
+        """A stable identifier for storage (Slack thread timestamps are only unique per channel)."""
+        return f"{self.platform}:{self.workspace}:{self.channel}:{self.thread}"
+
+    @classmethod
+    def from_key(cls, key: str) -> ThreadRef:
+        """Inverse of `key`."""
+        platform, workspace, channel, thread = key.split(":", 3)
+        return cls(platform=platform, workspace=workspace, channel=channel, thread=thread)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Author:
+    """Who wrote a message, as far as the platform told us."""
+
+    id: str
+    name: str
+    is_moderator: bool = False
+    is_bot: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Incoming:
+    """One user message in a thread the bot hosts (or the mention that opens one)."""
+
+    event_id: str
+    thread: ThreadRef
+    author: Author
+    text: str
+    at: datetime
+    opens_thread: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ModCommand:
+    """A moderator's action on a thread, a case or a user.
+
+    `origin` is where the command was given (answers and refusals go there, and it names the
+    platform and workspace); `thread` is the thread it acts on, if any.
+    """
+
+    event_id: str
+    moderator: Author
+    command: ModCommandKind
+    at: datetime
+    origin: ThreadRef
+    thread: ThreadRef | None = None
+    case: int | None = None
+    user_id: str | None = None
+    note: str = ""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class EndConfirmation:
+    """The thread's user answered the end-of-thread question with a button."""
+
+    event_id: str
+    thread: ThreadRef
+    author: Author
+    confirmed: bool
+    at: datetime
+
+
+Event = Incoming | ModCommand | EndConfirmation
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Assessment:
+    """The classifier's reading of one user turn (the design's JSON schema)."""
+
+    harmful: bool = False
+    abusive: bool = False
+    category: Category = "none"
+    risk: Risk = "none"
+    end_request: bool = False
+    rationale: str = ""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Signals:
+    """Everything known about one user turn when the policy decides.
+
+    `assessment` is None when the classifier is off, failed, refused or missed its deadline:
+    "unknown", which never costs a strike.
+    """
+
+    screen_risk: Risk = "none"
+    screen_harmful: bool = False
+    screen_abusive: bool = False
+    screen_category: Category = "none"
+    screen_end_request: bool = False
+    screen_affirmative: bool = False
+    screen_negative: bool = False
+    screen_rules: tuple[str, ...] = ()
+    assessment: Assessment | None = None
+    reply_refused: bool = False
+    end_conversation_tool: bool = False
+
+    @property
+    def risk(self) -> Risk:
+        """Risk from either source; the screen is trusted even when the classifier disagrees."""
+        if self.screen_risk != "none":
+            return self.screen_risk
+        return self.assessment.risk if self.assessment else "none"
+
+    @property
+    def harmful(self) -> bool:
+        """A harmful or abusive turn by any signal that may cost a strike."""
+        a = self.assessment
+        return (
+            self.screen_harmful
+            or self.screen_abusive
+            or self.reply_refused
+            or (a is not None and (a.harmful or a.abusive))
+        )
+
+    @property
+    def category(self) -> Category:
+        """The most specific category any signal gave."""
+        a = self.assessment
+        if a is not None and a.category != "none":
+            return a.category
+        if self.screen_category != "none":
+            return self.screen_category
+        if self.harmful:
+            return "harassment" if (self.screen_abusive or (a and a.abusive)) else "other"
+        return "none"
+
+    @property
+    def end_request(self) -> bool:
+        """The user asked to end the thread (by either signal)."""
+        a = self.assessment
+        return self.screen_end_request or (a is not None and a.end_request)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class ThreadState:
+    """What the policy knows about one thread. Lives in the store; the policy returns a new one."""
+
+    ref: ThreadRef
+    owner: str
+    opened_at: datetime
+    status: ThreadStatus = "open"
+    strikes: int = 0
+    benign_streak: int = 0
+    turns: int = 0
+    last_risk_at: datetime | None = None
+    resources_posted_at: datetime | None = None
+    pending_end_by: str | None = None
+    first_strike_turn: int | None = None
+    closed_category: Category = "none"
+    closed_at: datetime | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class UserHistory:
+    """What the policy needs to know about the author across threads."""
+
+    recent_locks: int = 0  # locks of this user's threads inside the repeat window, since any pardon
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Action:
+    """Something the core owes a platform: carried out by an adapter, recorded in the outbox.
+
+    `text` is fixed, reviewed text from `bot.notices` or the crisis table. The assistant's reply is
+    never in here: the runtime streams it when it executes a reply, redirect or warn action.
+    """
+
+    kind: ActionKind
+    thread: ThreadRef
+    text: str = ""
+    category: Category = "none"
+    case: int | None = None
+    priority: bool = False
+    user_id: str | None = None
+    #: Index into the decision's cases, resolved to a number when the decision is committed.
+    case_ref: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CaseDraft:
+    """A case the policy wants opened; the store numbers it when the decision is committed."""
+
+    kind: CaseKind
+    workspace: str
+    user_id: str
+    actor: str
+    thread: ThreadRef | None = None
+    category: Category = "none"
+    priority: bool = False
+    strikes: int = 0
+    summary: str = ""
+    excerpts: tuple[str, ...] = ()
+    refers_to: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Case:
+    """A numbered, stored case in the moderators' log."""
+
+    number: int
+    kind: CaseKind
+    workspace: str
+    user_id: str
+    actor: str
+    created_at: datetime
+    thread: ThreadRef | None = None
+    category: Category = "none"
+    priority: bool = False
+    strikes: int = 0
+    summary: str = ""
+    excerpts: tuple[str, ...] = ()
+    refers_to: int | None = None
+    status: Literal["open", "reviewed"] = "open"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Decision:
+    """What the policy decided for one event: the new state, what is owed, the cases to open.
+
+    `verdict` names the rung of the ladder (for replay, audit and stats); `notes` are facts for
+    the audit log that change nothing (an `end_conversation` call the ladder did not honour).
+    """
+
+    verdict: str
+    actions: tuple[Action, ...] = ()
+    cases: tuple[CaseDraft, ...] = ()
+    state: ThreadState | None = None
+    strike: bool = False
+    notes: tuple[str, ...] = field(default_factory=tuple)

@@ -1,0 +1,183 @@
+"""Replay: recorded conversations through the full core, one JSON line per action out.
+
+Moderators use it to try a policy change against real past threads before deploying it; the tests
+use it to drive the core end to end. The whole file is validated before anything runs, so a bad line
+is reported by number and nothing after it is half-done.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any, TextIO
+
+from bot.adapter import ALL_ACTIONS
+from bot.errors import ReplayError
+from bot.records import (
+    MOD_COMMANDS,
+    Action,
+    Author,
+    Case,
+    EndConfirmation,
+    Event,
+    Incoming,
+    ModCommand,
+    ThreadRef,
+)
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+PLATFORM = "replay"
+WORKSPACE = "replay"
+START = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Step:
+    """One validated input line: an event, or a clock move."""
+
+    line: int
+    event: dict[str, Any] | None = None
+    advance: timedelta | None = None
+
+
+def parse(lines: Iterable[str]) -> list[Step]:
+    """Validate every line; raise ReplayError naming the first bad one."""
+    steps: list[Step] = []
+    for number, raw in enumerate(lines, start=1):
+        if not raw.strip():
+            continue
+        try:
+            item = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise ReplayError(number, f"not valid JSON ({exc.msg} at column {exc.colno})") from None
+        if not isinstance(item, dict):
+            raise ReplayError(number, "expected a JSON object")
+        steps.append(_step(number, item))
+    return steps
+
+
+def _step(number: int, item: dict[str, Any]) -> Step:
+    if "advance_minutes" in item:
+        minutes = item["advance_minutes"]
+        if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes < 0:
+            raise ReplayError(number, "advance_minutes must be a number of minutes, 0 or more")
+        return Step(line=number, advance=timedelta(minutes=minutes))
+    for key in ("thread", "user"):
+        if not isinstance(item.get(key), str) or not item[key]:
+            raise ReplayError(number, f"missing field {key!r} (a non-empty string)")
+    if "command" in item:
+        if item["command"] not in MOD_COMMANDS:
+            raise ReplayError(
+                number, f"unknown command {item['command']!r}; expected one of {', '.join(MOD_COMMANDS)}"
+            )
+        if "case" in item and (isinstance(item["case"], bool) or not isinstance(item["case"], int)):
+            raise ReplayError(number, "case must be a case number")
+    elif "confirm" in item:
+        if not isinstance(item["confirm"], bool):
+            raise ReplayError(number, "confirm must be true or false")
+    elif not isinstance(item.get("text"), str):
+        raise ReplayError(number, "missing field 'text' (or 'command', 'confirm', 'advance_minutes')")
+    return Step(line=number, event=item)
+
+
+class ReplayAdapter:
+    """A platform that only remembers: what was streamed, by action key, for the output lines."""
+
+    platform = PLATFORM
+    supports = ALL_ACTIONS
+
+    def __init__(self) -> None:
+        self.streamed: dict[str, str] = {}
+
+    async def perform(self, action: Action, *, key: str, case: Case | None = None) -> None:
+        """Nothing to deliver: the driver prints the committed actions."""
+
+    async def stream_reply(self, thread: ThreadRef, chunks: AsyncIterator[str], *, key: str) -> str:
+        """Collect the reply's text."""
+        text = "".join([c async for c in chunks])
+        self.streamed[key] = text
+        return text
+
+
+class ReplayClock:
+    """A clock that moves only when the transcript says so."""
+
+    def __init__(self, start: datetime = START) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+def to_event(step: Step, *, opened: set[str], at: datetime) -> Event:
+    """The platform-neutral event for one input line."""
+    item = step.event
+    assert item is not None
+    ref = ThreadRef(platform=PLATFORM, workspace=WORKSPACE, channel="replay", thread=item["thread"])
+    author = Author(
+        id=item["user"], name=item["user"], is_moderator=bool(item.get("moderator", False))
+    )
+    event_id = f"replay-{step.line}"
+    if "command" in item:
+        return ModCommand(
+            event_id=event_id,
+            moderator=author,
+            command=item["command"],
+            at=at,
+            origin=ref,
+            thread=ref,
+            case=item.get("case"),
+            user_id=item.get("target"),
+            note=str(item.get("note", "")),
+        )
+    if "confirm" in item:
+        return EndConfirmation(
+            event_id=event_id, thread=ref, author=author, confirmed=item["confirm"], at=at
+        )
+    opens = item["thread"] not in opened
+    opened.add(item["thread"])
+    return Incoming(event_id=event_id, thread=ref, author=author, text=item["text"], at=at, opens_thread=opens)
+
+
+async def run(steps: list[Step], *, runtime: Runtime, adapter: ReplayAdapter, clock: ReplayClock, out: TextIO) -> int:
+    """Feed each step to the runtime and print its actions; returns the number of lines printed."""
+    opened: set[str] = set()
+    printed = 0
+    for step in steps:
+        if step.advance is not None:
+            clock.now += step.advance
+            continue
+        event = to_event(step, opened=opened, at=clock.now)
+        outcome = await runtime.handle(event)
+        if not outcome.actions:
+            thread = step.event["thread"] if step.event else ""
+            out.write(json.dumps({"thread": thread, "event": step.line, "action": outcome.verdict}) + "\n")
+            printed += 1
+        cases = {c.number: c for c in outcome.cases}
+        for owed in outcome.actions:
+            out.write(json.dumps(_line(owed.action, step.line, adapter.streamed.get(owed.key), cases)) + "\n")
+            printed += 1
+    return printed
+
+
+def _line(action: Action, event: int, streamed: str | None, cases: dict[int, Case]) -> dict[str, Any]:
+    line: dict[str, Any] = {"thread": action.thread.thread, "event": event, "action": action.kind}
+    if action.category != "none":
+        line["category"] = action.category
+    if action.case is not None:
+        line["case"] = action.case
+        case = cases.get(action.case)
+        if case is not None and action.kind == "case":
+            line["case_kind"] = case.kind
+            line["user"] = case.user_id
+            if case.priority:
+                line["priority"] = True
+    text = streamed if streamed is not None else action.text
+    if text:
+        line["text"] = text
+    return line

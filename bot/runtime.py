@@ -1,0 +1,512 @@
+"""The conductor: the one place that sequences I/O around the pure policy.
+
+For each event: drop it if already seen; take the thread's lane (turns of one thread in order,
+threads concurrently); screen it locally; settle it at once if the policy can (a closed thread, an
+answer to "end this thread?"); otherwise start the reply and the assessment together, decide when
+the assessment is in, commit the decision with every action it owes, and only then carry the actions
+out, marking each done. On start, actions owed by an earlier process are carried out first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+
+from bot import notices, policy
+from bot.adapter import Adapter
+from bot.assistant.base import Assistant, AssessmentOutcome, Classifier, Reply, TurnContext
+from bot.config import Settings
+from bot.errors import DeliveryError, StoreError, UnsupportedAction
+from bot.modlog import draft_case
+from bot.records import (
+    Action,
+    Case,
+    Decision,
+    EndConfirmation,
+    Event,
+    Incoming,
+    ModCommand,
+    Signals,
+    ThreadState,
+    UserHistory,
+)
+from bot.safety.screen import ScreenResult, screen
+from bot.store.base import AuditEntry, Committed, DuplicateEvent, OwedAction, Store, TurnRecord
+from bot.store.codec import assessment_to_json
+
+log = logging.getLogger(__name__)
+
+#: Actions whose visible text is the assistant's reply.
+REPLY_KINDS = frozenset({"reply", "redirect"})
+#: Attempts and pauses (seconds) for an action a platform failed to carry out.
+DELIVERY_BACKOFF = (0.5, 2.0)
+
+
+def utcnow() -> datetime:
+    """The real clock; replays and tests pass their own."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Outcome:
+    """What became of one event: the verdict and what was committed (for replay and tests)."""
+
+    verdict: str
+    actions: tuple[OwedAction, ...] = ()
+    cases: tuple[Case, ...] = ()
+    state: ThreadState | None = None
+
+
+def signals_from_screen(result: ScreenResult) -> Signals:
+    """The local screen's reading as policy signals (the assessment is added when it is in)."""
+    return Signals(
+        screen_risk=result.risk,
+        screen_harmful=result.harmful,
+        screen_abusive=result.abusive,
+        screen_category=result.category,  # type: ignore[arg-type]  # validated by the screen
+        screen_end_request=result.end_request,
+        screen_affirmative=result.affirmative,
+        screen_negative=result.negative,
+        screen_rules=result.matched,
+    )
+
+
+class _Lanes:
+    """One asyncio.Lock per busy thread, dropped when idle so idle threads cost no memory."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    async def __call__(self, key: str) -> _Lane:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        return _Lane(self, key, lock)
+
+    def release(self, key: str) -> None:
+        lock, users = self._locks[key]
+        if users <= 1:
+            del self._locks[key]
+        else:
+            self._locks[key] = (lock, users - 1)
+
+    def __len__(self) -> int:
+        return len(self._locks)
+
+
+class _Lane:
+    def __init__(self, lanes: _Lanes, key: str, lock: asyncio.Lock) -> None:
+        self._lanes, self._key, self._lock = lanes, key, lock
+
+    async def __aenter__(self) -> None:
+        try:
+            await self._lock.acquire()
+        except BaseException:
+            self._lanes.release(self._key)
+            raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        self._lock.release()
+        self._lanes.release(self._key)
+
+
+class Runtime:
+    """Sequences every event through screen, assistant, classifier, policy, store and adapters."""
+
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        store: Store,
+        assistant: Assistant,
+        classifier: Classifier,
+        adapters: Mapping[str, Adapter],
+        clock: Callable[[], datetime] = utcnow,
+        delivery_backoff: tuple[float, ...] = DELIVERY_BACKOFF,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.assistant = assistant
+        self.classifier = classifier
+        self.adapters = dict(adapters)
+        self.clock = clock
+        self._backoff = delivery_backoff
+        self._lanes = _Lanes()
+        self._inflight: set[str] = set()
+
+    # --- entry points ----------------------------------------------------------------------------
+
+    async def recover(self) -> int:
+        """Carry out the actions an earlier process committed but did not finish; returns how many."""
+        owed = await self.store.owed_actions()
+        if owed:
+            log.info("carrying out %d owed actions from before the restart", len(owed))
+        for item in owed:
+            await self._carry_out_one(item, cases={}, reply=None, verdict="")
+        return len(owed)
+
+    async def handle(self, event: Event) -> Outcome:
+        """Process one platform-neutral event exactly once."""
+        if event.event_id in self._inflight or await self.store.event_seen(event.event_id):
+            log.debug("dropping redelivered event %s", event.event_id)
+            return Outcome(verdict="duplicate")
+        self._inflight.add(event.event_id)
+        try:
+            if isinstance(event, Incoming):
+                if event.author.is_bot:
+                    return Outcome(verdict="not_a_turn")
+                async with await self._lanes(event.thread.key):
+                    return await self._turn(event)
+            if isinstance(event, EndConfirmation):
+                async with await self._lanes(event.thread.key):
+                    return await self._confirmation(event)
+            target = event.thread or event.origin
+            async with await self._lanes(target.key):
+                return await self._moderate(event)
+        finally:
+            self._inflight.discard(event.event_id)
+
+    # --- a user turn -----------------------------------------------------------------------------
+
+    async def _turn(self, msg: Incoming) -> Outcome:
+        state = await self.store.load_thread(msg.thread.key)
+        if state is None:
+            if not msg.opens_thread:
+                return Outcome(verdict="not_hosted")
+            state = policy.new_thread(msg)
+        base = signals_from_screen(screen(msg.text))
+        now = self.clock()
+        settled = policy.precheck(state=state, incoming=msg, signals=base, now=now)
+        if settled is not None:
+            return await self._commit_and_carry_out(msg, state, settled, base, None, "")
+
+        history = await self.store.recent_turns(
+            msg.thread.key, limit=self.settings.assistant.history_turns
+        )
+        context = TurnContext(
+            thread=msg.thread, author=msg.author, text=msg.text, history=history,
+            screen_risk=base.screen_risk,
+        )
+        reply = self.assistant.begin(context)
+        assessed = await self._assess(context)
+        locks = await self.store.recent_locks(
+            workspace=msg.thread.workspace,
+            user_id=msg.author.id,
+            since=now - self.settings.policy.repeat_lock_window,
+        )
+        signals = replace(base, assessment=assessed.assessment)
+        decision = policy.decide(
+            state=state,
+            incoming=msg,
+            signals=signals,
+            history=UserHistory(recent_locks=locks),
+            settings=self.settings,
+            now=self.clock(),
+        )
+        shows_reply = any(a.kind in REPLY_KINDS for a in decision.actions)
+        if not shows_reply:
+            await reply.cancel()
+        elif not await reply.started():
+            failure = (await reply.outcome()).failed or "the assistant failed"
+            decision = self._failed_turn(state, decision, failure)
+        return await self._commit_and_carry_out(
+            msg, state, decision, signals, reply if shows_reply else None, assessed.reason
+        )
+
+    async def _assess(self, context: TurnContext) -> AssessmentOutcome:
+        deadline = self.settings.assistant.classifier_deadline.total_seconds()
+        try:
+            return await asyncio.wait_for(self.classifier.assess(context), deadline)
+        except TimeoutError:
+            log.warning("assessment missed its %.1fs deadline; the screen decides alone", deadline)
+            return AssessmentOutcome(assessment=None, reason="deadline missed")
+
+    def _failed_turn(self, state: ThreadState, decision: Decision, failure: str) -> Decision:
+        """The reply could not be produced: tell the user plainly and count no strike.
+
+        A crisis turn keeps its resources and its alert: a fixed supportive line stands in for the
+        reply, because a failure of ours must never leave someone at risk with nothing.
+        """
+        log.warning("turn failed in %s: %s", state.ref.key, failure)
+        if decision.verdict == "crisis":
+            actions = tuple(
+                Action(kind="notice", thread=a.thread, text=notices.SUPPORT_FALLBACK)
+                if a.kind in REPLY_KINDS
+                else a
+                for a in decision.actions
+            )
+            return replace(decision, actions=actions, notes=(*decision.notes, failure))
+        kept = replace(state, turns=state.turns + 1, pending_end_by=None)
+        return Decision(
+            verdict="failed",
+            state=kept,
+            actions=(Action(kind="notice", thread=state.ref, text=notices.TURN_FAILED),),
+            notes=(failure,),
+        )
+
+    async def _commit_and_carry_out(
+        self,
+        msg: Incoming,
+        before: ThreadState,
+        decision: Decision,
+        signals: Signals,
+        reply: Reply | None,
+        assessment_note: str,
+    ) -> Outcome:
+        now = self.clock()
+        turns: list[TurnRecord] = []
+        if decision.state is not None:
+            turns.append(
+                TurnRecord(
+                    thread_key=msg.thread.key,
+                    role="user",
+                    author_id=msg.author.id,
+                    author_name=msg.author.name,
+                    text=msg.text,
+                    at=msg.at,
+                    event_id=msg.event_id,
+                    verdict=decision.verdict,
+                    assessment=signals.assessment,
+                    flagged=decision.strike,
+                )
+            )
+        after = decision.state or before
+        audit = AuditEntry(
+            kind="decision",
+            actor="bot",
+            thread_key=msg.thread.key,
+            excerpt=msg.text,
+            data={
+                "event": msg.event_id,
+                "user": msg.author.id,
+                "verdict": decision.verdict,
+                "strike": decision.strike,
+                "strikes_before": before.strikes,
+                "strikes_after": after.strikes,
+                "status": after.status,
+                "screen": list(signals.screen_rules),
+                "assessment": (
+                    assessment_to_json(signals.assessment) if signals.assessment else None
+                ),
+                "assessment_note": assessment_note,
+                "reply_refused": signals.reply_refused,
+                "notes": list(decision.notes),
+            },
+        )
+        try:
+            committed = await self.store.commit(
+                at=now,
+                event_id=msg.event_id,
+                state=decision.state,
+                turns=turns,
+                cases=decision.cases,
+                actions=decision.actions,
+                audit=(audit,),
+            )
+        except DuplicateEvent:
+            if reply is not None:
+                await reply.cancel()
+            return Outcome(verdict="duplicate")
+        except StoreError:
+            # Nothing was written: the user is told, no strike is counted, and the platform may
+            # redeliver the event.
+            if reply is not None:
+                await reply.cancel()
+            await self._tell_quietly(msg, notices.TURN_FAILED)
+            raise
+        await self._carry_out(committed, reply=reply, verdict=decision.verdict)
+        return Outcome(
+            verdict=decision.verdict,
+            actions=committed.actions,
+            cases=committed.cases,
+            state=decision.state,
+        )
+
+    async def _tell_quietly(self, msg: Incoming, text: str) -> None:
+        adapter = self.adapters.get(msg.thread.platform)
+        if adapter is None:
+            return
+        try:
+            await adapter.perform(
+                Action(kind="notice", thread=msg.thread, text=text), key=f"fail-{msg.event_id}"
+            )
+        except Exception:  # the failure notice is best effort; the original error is raised
+            log.exception("could not tell the user that their turn failed")
+
+    # --- buttons and moderators ------------------------------------------------------------------
+
+    async def _confirmation(self, event: EndConfirmation) -> Outcome:
+        state = await self.store.load_thread(event.thread.key)
+        if state is None:
+            return Outcome(verdict="not_hosted")
+        decision = policy.confirm(state=state, confirmation=event, now=self.clock())
+        return await self._commit_event(event.event_id, event.thread.key, decision, actor=event.author.id)
+
+    async def _moderate(self, command: ModCommand) -> Outcome:
+        target = command.thread
+        if target is None and command.case is not None:
+            case = await self.store.case(workspace=command.origin.workspace, number=command.case)
+            target = case.thread if case else None
+            command = replace(command, thread=target)
+        state = await self.store.load_thread(target.key) if target else None
+        decision = policy.moderate(state=state, command=command, now=self.clock())
+        return await self._commit_event(
+            command.event_id,
+            target.key if target else None,
+            decision,
+            actor=command.moderator.id,
+            data={"command": command.command, "case": command.case, "note": command.note},
+        )
+
+    async def _commit_event(
+        self,
+        event_id: str,
+        thread_key: str | None,
+        decision: Decision,
+        *,
+        actor: str,
+        data: Mapping[str, object] | None = None,
+    ) -> Outcome:
+        audit = AuditEntry(
+            kind="moderation" if data is not None else "confirmation",
+            actor=actor,
+            thread_key=thread_key,
+            data={"event": event_id, "verdict": decision.verdict, **(data or {})},
+        )
+        try:
+            committed = await self.store.commit(
+                at=self.clock(),
+                event_id=event_id,
+                state=decision.state,
+                cases=decision.cases,
+                actions=decision.actions,
+                audit=(audit,),
+            )
+        except DuplicateEvent:
+            return Outcome(verdict="duplicate")
+        await self._carry_out(committed, reply=None, verdict=decision.verdict)
+        return Outcome(
+            verdict=decision.verdict,
+            actions=committed.actions,
+            cases=committed.cases,
+            state=decision.state,
+        )
+
+    # --- carrying out ----------------------------------------------------------------------------
+
+    async def _carry_out(self, committed: Committed, *, reply: Reply | None, verdict: str) -> None:
+        cases = {c.number: c for c in committed.cases}
+        for item in committed.actions:
+            await self._carry_out_one(item, cases=cases, reply=reply, verdict=verdict)
+
+    async def _carry_out_one(
+        self, item: OwedAction, *, cases: Mapping[int, Case], reply: Reply | None, verdict: str
+    ) -> None:
+        action = item.action
+        adapter = self.adapters.get(action.thread.platform)
+        if action.kind == "ignored" and (adapter is None or "ignored" not in adapter.supports):
+            await self.store.action_done(item.id, at=self.clock(), outcome="nothing to do")
+            return
+        if adapter is None:
+            log.error("no adapter for platform %r; action %s stays owed", action.thread.platform, item.id)
+            return
+        case = None
+        if action.case is not None:
+            case = cases.get(action.case) or await self.store.case(
+                workspace=action.thread.workspace, number=action.case
+            )
+        error = ""
+        for attempt, pause in enumerate((*self._backoff, None)):
+            try:
+                outcome = await self._deliver(adapter, item, case, reply, verdict)
+            except DeliveryError as exc:
+                error = str(exc)
+                if exc.retryable and pause is not None:
+                    log.warning("attempt %d of action %s failed (%s); retrying", attempt + 1, item.id, exc)
+                    await self.store.action_failed(item.id, at=self.clock(), error=error, give_up=False)
+                    await asyncio.sleep(pause)
+                    continue
+                await self._give_up(item, error)
+                return
+            except UnsupportedAction as exc:
+                await self._give_up(item, str(exc))
+                return
+            await self.store.action_done(item.id, at=self.clock(), outcome=outcome)
+            return
+
+    async def _deliver(
+        self, adapter: Adapter, item: OwedAction, case: Case | None, reply: Reply | None, verdict: str
+    ) -> str:
+        action = item.action
+        if action.kind not in adapter.supports:
+            raise UnsupportedAction(f"the {adapter.platform} adapter cannot carry out {action.kind!r}")
+        if action.kind in REPLY_KINDS:
+            if reply is None:
+                # The reply's stream died with the process that started it: say so plainly.
+                notice = Action(kind="notice", thread=action.thread, text=notices.REPLY_INTERRUPTED)
+                await adapter.perform(notice, key=item.key)
+                return "reply lost in a restart; the user was told"
+            text = await adapter.stream_reply(action.thread, reply.stream(verdict), key=item.key)
+            outcome = await reply.outcome()
+            await self.store.commit(
+                at=self.clock(),
+                event_id=None,
+                state=None,
+                turns=(
+                    TurnRecord(
+                        thread_key=action.thread.key,
+                        role="assistant",
+                        author_id="bot",
+                        author_name=self.settings.name,
+                        text=text,
+                        at=self.clock(),
+                        verdict=action.kind,
+                        hidden=outcome.refused,
+                        usage=outcome.usage,
+                    ),
+                ),
+            )
+            return "streamed"
+        await adapter.perform(action, key=item.key, case=case)
+        return "done"
+
+    async def _give_up(self, item: OwedAction, error: str) -> None:
+        """An action that cannot be carried out becomes a case, so a person sees it."""
+        action = item.action
+        log.error("giving up on %s action %s: %s", action.kind, item.id, error)
+        await self.store.action_failed(item.id, at=self.clock(), error=error, give_up=True)
+        if action.kind == "case":
+            return  # the mod log itself is failing; the log line above is all we can do
+        state = await self.store.load_thread(action.thread.key)
+        case = draft_case(
+            kind="delivery_failure",
+            state=state,
+            workspace=action.thread.workspace,
+            user_id=state.owner if state else "",
+            summary=f"Could not carry out {action.kind}: {error}",
+        )
+        committed = await self.store.commit(
+            at=self.clock(),
+            event_id=None,
+            state=None,
+            cases=(case,),
+            actions=(Action(kind="case", thread=action.thread, case_ref=0),),
+        )
+        for owed in committed.actions:
+            await self._carry_out_one(
+                owed, cases={c.number: c for c in committed.cases}, reply=None, verdict=""
+            )
+
+    # --- reads for adapters ----------------------------------------------------------------------
+
+    def policy_text(self) -> str:
+        """The published criteria, from the live settings."""
+        p = self.settings.policy
+        return notices.policy_text(
+            redirects_before_lock=p.redirects_before_lock,
+            category_redirects=dict(p.category_redirects),
+            benign_turns_to_clear_strike=p.benign_turns_to_clear_strike,
+            crisis_window_hours=p.crisis_window.total_seconds() / 3600,
+        )

@@ -1,0 +1,211 @@
+"""The Store protocol: everything the core persists, named for the domain, not for SQL.
+
+One `commit` writes a whole decision (thread state, turns, cases, owed actions, audit records and
+the event id) in one transaction, so a crash leaves either all of it or none of it. A second
+backend (PostgreSQL, for several processes) implements the same protocol without touching the core.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal, Protocol
+
+from bot.errors import StoreError
+from bot.records import Action, Assessment, Case, CaseDraft, CaseKind, ThreadState
+
+TurnRole = Literal["user", "assistant"]
+
+
+class DuplicateEvent(StoreError):
+    """The event id was already committed: a redelivery. Nothing was written."""
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TurnRecord:
+    """One message in a thread, as the store keeps it. The text goes to the purgeable excerpts."""
+
+    thread_key: str
+    role: TurnRole
+    author_id: str
+    author_name: str
+    text: str
+    at: datetime
+    event_id: str | None = None
+    verdict: str = ""
+    assessment: Assessment | None = None
+    #: Kept out of the history sent to the model (a refused turn, or the reply to one).
+    hidden: bool = False
+    #: The turn cost a strike.
+    flagged: bool = False
+    #: Usage fields of the model calls for this turn (filled by the Claude assistant).
+    usage: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Turn:
+    """A stored turn read back; `text` is "" once its excerpt has been purged."""
+
+    seq: int
+    thread_key: str
+    role: TurnRole
+    author_id: str
+    author_name: str
+    text: str
+    at: datetime
+    verdict: str
+    hidden: bool
+    flagged: bool
+    assessment: Assessment | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AuditEntry:
+    """An audit record to append. `excerpt` is kept outside the chain; the chain holds its digest."""
+
+    kind: str
+    actor: str
+    data: Mapping[str, Any]
+    thread_key: str | None = None
+    excerpt: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AuditRecord:
+    """A stored audit record; `hash` covers every other field and the previous record's hash."""
+
+    seq: int
+    at: datetime
+    kind: str
+    actor: str
+    thread_key: str | None
+    data: Mapping[str, Any]
+    excerpt_digest: str | None
+    prev_hash: str
+    hash: str
+    excerpt: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class AuditReport:
+    """The result of walking the chain: ok, or the first record that does not fit and why."""
+
+    ok: bool
+    records: int
+    problem: str = ""
+    seq: int | None = None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class OwedAction:
+    """An action committed with its decision and not yet carried out."""
+
+    id: int
+    action: Action
+    created_at: datetime
+    attempts: int = 0
+    event_id: str | None = None
+
+    @property
+    def key(self) -> str:
+        """An idempotency key for platforms that honour one (Discord's message nonce)."""
+        return f"tk-{self.id}"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Committed:
+    """What `commit` wrote: the numbered cases and the owed actions with case numbers filled in."""
+
+    cases: tuple[Case, ...]
+    actions: tuple[OwedAction, ...]
+
+
+class Store(Protocol):
+    """Persistence for the core. All methods are safe to call concurrently from one event loop."""
+
+    async def open(self) -> None:
+        """Connect, apply migrations, and get ready."""
+        ...
+
+    async def close(self) -> None:
+        """Flush and disconnect."""
+        ...
+
+    async def event_seen(self, event_id: str) -> bool:
+        """True when a decision for this platform event id was already committed."""
+        ...
+
+    async def load_thread(self, key: str) -> ThreadState | None:
+        """The thread's state, or None when the bot does not host that thread."""
+        ...
+
+    async def commit(
+        self,
+        *,
+        at: datetime,
+        event_id: str | None,
+        state: ThreadState | None,
+        turns: Sequence[TurnRecord] = (),
+        cases: Sequence[CaseDraft] = (),
+        actions: Sequence[Action] = (),
+        audit: Sequence[AuditEntry] = (),
+    ) -> Committed:
+        """Write one decision atomically; raise DuplicateEvent if `event_id` was seen before.
+
+        Cases are numbered per workspace (1, 2, 3 ... without gaps). An action's `case_ref` is an
+        index into `cases` and comes back as `case` holding that case's number. Each case and
+        each entry of `audit` is appended to the hash chain. A moderator case whose `refers_to`
+        names an open case marks that case reviewed.
+        """
+        ...
+
+    async def owed_actions(self) -> list[OwedAction]:
+        """Actions committed but not yet done or given up, oldest first."""
+        ...
+
+    async def action_done(self, action_id: int, *, at: datetime, outcome: str = "") -> None:
+        """Mark an owed action carried out."""
+        ...
+
+    async def action_failed(
+        self, action_id: int, *, at: datetime, error: str, give_up: bool
+    ) -> None:
+        """Count a failed attempt; with `give_up` the action is no longer owed."""
+        ...
+
+    async def recent_turns(self, thread_key: str, *, limit: int) -> list[Turn]:
+        """The thread's last `limit` turns, oldest first (hidden ones included, flagged)."""
+        ...
+
+    async def recent_locks(self, *, workspace: str, user_id: str, since: datetime) -> int:
+        """Locks of this user's threads since `since` and since their last pardon."""
+        ...
+
+    async def case(self, *, workspace: str, number: int) -> Case | None:
+        """One case by its number in a workspace."""
+        ...
+
+    async def cases(
+        self,
+        *,
+        workspace: str | None = None,
+        kinds: Sequence[CaseKind] = (),
+        open_only: bool = False,
+        user_id: str | None = None,
+        limit: int = 50,
+    ) -> list[Case]:
+        """Cases, newest first, filtered."""
+        ...
+
+    async def audit_records(self, *, since: datetime | None = None) -> list[AuditRecord]:
+        """Audit records in chain order, with their excerpts where not purged."""
+        ...
+
+    async def verify_audit(self) -> AuditReport:
+        """Walk the chain and report the first edited, removed or reordered record."""
+        ...
+
+    async def purge_excerpts(self, *, before: datetime) -> int:
+        """Delete message texts older than `before`; the chain and case metadata stay verifiable."""
+        ...
