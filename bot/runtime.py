@@ -143,8 +143,12 @@ class Runtime:
         owed = await self.store.owed_actions()
         if owed:
             log.info("carrying out %d owed actions from before the restart", len(owed))
-        for item in owed:
-            await self._carry_out_one(item, cases={}, reply=None, verdict="")
+        failures = [
+            failure
+            for item in owed
+            if (failure := await self._carry_out_one(item, cases={}, reply=None, verdict=""))
+        ]
+        await self._report_failures(failures)
         return len(owed)
 
     async def handle(self, event: Event) -> Outcome:
@@ -398,20 +402,33 @@ class Runtime:
 
     async def _carry_out(self, committed: Committed, *, reply: Reply | None, verdict: str) -> None:
         cases = {c.number: c for c in committed.cases}
-        for item in committed.actions:
-            await self._carry_out_one(item, cases=cases, reply=reply, verdict=verdict)
+        failures = [
+            failure
+            for item in committed.actions
+            if (failure := await self._carry_out_one(item, cases=cases, reply=reply, verdict=verdict))
+        ]
+        # Failures are reported after the decision's own actions, so the mod log reads in order:
+        # the lock case first, then what the bot could not do about it.
+        await self._report_failures(failures)
+
+    async def _report_failures(self, failures: list[tuple[OwedAction, str]]) -> None:
+        for item, error in failures:
+            await self._give_up(item, error)
 
     async def _carry_out_one(
         self, item: OwedAction, *, cases: Mapping[int, Case], reply: Reply | None, verdict: str
-    ) -> None:
+    ) -> tuple[OwedAction, str] | None:
+        """Deliver one action with retries; returns the action and error when it must give up."""
         action = item.action
         adapter = self.adapters.get(action.thread.platform)
         if action.kind == "ignored" and (adapter is None or "ignored" not in adapter.supports):
             await self.store.action_done(item.id, at=self.clock(), outcome="nothing to do")
-            return
+            return None
         if adapter is None:
-            log.error("no adapter for platform %r; action %s stays owed", action.thread.platform, item.id)
-            return
+            log.error(
+                "no adapter for platform %r; action %s stays owed", action.thread.platform, item.id
+            )
+            return None
         case = None
         if action.case is not None:
             case = cases.get(action.case) or await self.store.case(
@@ -428,13 +445,12 @@ class Runtime:
                     await self.store.action_failed(item.id, at=self.clock(), error=error, give_up=False)
                     await asyncio.sleep(pause)
                     continue
-                await self._give_up(item, error)
-                return
+                return item, error
             except UnsupportedAction as exc:
-                await self._give_up(item, str(exc))
-                return
+                return item, str(exc)
             await self.store.action_done(item.id, at=self.clock(), outcome=outcome)
-            return
+            return None
+        return item, error
 
     async def _deliver(
         self, adapter: Adapter, item: OwedAction, case: Case | None, reply: Reply | None, verdict: str
@@ -495,9 +511,12 @@ class Runtime:
             actions=(Action(kind="case", thread=action.thread, case_ref=0),),
         )
         for owed in committed.actions:
-            await self._carry_out_one(
+            failed = await self._carry_out_one(
                 owed, cases={c.number: c for c in committed.cases}, reply=None, verdict=""
             )
+            if failed:
+                # The mod log itself is failing: the action stays recorded as given up.
+                await self.store.action_failed(owed.id, at=self.clock(), error=failed[1], give_up=True)
 
     # --- reads for adapters ----------------------------------------------------------------------
 

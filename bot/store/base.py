@@ -174,6 +174,12 @@ class Store(Protocol):
         """Count a failed attempt; with `give_up` the action is no longer owed."""
         ...
 
+    async def threads(
+        self, *, platform: str | None = None, status: str | None = None, limit: int = 50
+    ) -> list[ThreadState]:
+        """Hosted threads, most recently changed first."""
+        ...
+
     async def recent_turns(self, thread_key: str, *, limit: int) -> list[Turn]:
         """The thread's last `limit` turns, oldest first (hidden ones included, flagged)."""
         ...

@@ -1,0 +1,53 @@
+"""The architecture stays visible: the core imports no platform SDK, one module imports anthropic."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PLATFORM_SDKS = {"discord", "slack_bolt", "slack_sdk", "aiohttp"}
+
+
+def imports(path: Path) -> set[str]:
+    """Top-level package names a module imports."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(a.name.split(".")[0] for a in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module.split(".")[0])
+    return names
+
+
+def test_core_never_imports_a_platform_sdk() -> None:
+    """Nothing in bot/ imports discord, slack_bolt, slack_sdk (or a web framework)."""
+    offenders = {
+        str(p.relative_to(ROOT)): sorted(imports(p) & PLATFORM_SDKS)
+        for p in (ROOT / "bot").rglob("*.py")
+        if imports(p) & PLATFORM_SDKS
+    }
+    assert offenders == {}
+
+
+def test_core_never_imports_an_adapter() -> None:
+    """The core does not depend on its adapters (the CLI wires them in lazily)."""
+    offenders = [
+        str(p.relative_to(ROOT))
+        for p in (ROOT / "bot").rglob("*.py")
+        if "adapters" in imports(p) and p.name != "__main__.py"
+    ]
+    assert offenders == []
+
+
+def test_at_most_one_module_imports_anthropic() -> None:
+    """The Claude client is the only place that talks to the SDK."""
+    users = [p for p in (ROOT / "bot").rglob("*.py") if "anthropic" in imports(p)]
+    assert len(users) <= 1, users
+
+
+def test_policy_is_pure() -> None:
+    """The policy module imports nothing that does I/O or keeps time."""
+    found = imports(ROOT / "bot" / "policy.py")
+    assert not found & {"asyncio", "aiosqlite", "sqlite3", "time", "os", "socket", "random"}
