@@ -35,7 +35,9 @@ def _parser() -> argparse.ArgumentParser:
         sp.add_argument("--store", metavar="PATH", help="SQLite file (default: storage.path)")
         return sp
 
-    with_config(sub.add_parser("run", help="start every adapter the config enables (the console if none)"))
+    with_config(
+        sub.add_parser("run", help="start every adapter the config enables (the console if none)")
+    )
     with_config(sub.add_parser("console", help="the terminal adapter"))
     rp = with_config(sub.add_parser("replay", help="run a JSONL transcript through the core"))
     rp.add_argument("file", metavar="FILE.jsonl", help="the transcript ('-' for stdin)")
@@ -188,8 +190,9 @@ async def _audit_export(settings: config_mod.Settings, args: argparse.Namespace)
     out: TextIO
     try:
         with contextlib.ExitStack() as stack:
+            # A one-shot CLI: nothing else runs on this loop, so a blocking file is fine here.
             out = (
-                stack.enter_context(open(args.out, "w", encoding="utf-8", newline=""))
+                stack.enter_context(open(args.out, "w", encoding="utf-8", newline=""))  # noqa: ASYNC230
                 if args.out
                 else sys.stdout
             )
@@ -210,7 +213,9 @@ def parse_since(text: str, *, now: datetime | None = None) -> datetime:
     try:
         when = datetime.fromisoformat(text)
     except ValueError:
-        raise ConfigError([f"--since: expected an age like 30d or an ISO date, got {text!r}"]) from None
+        raise ConfigError(
+            [f"--since: expected an age like 30d or an ISO date, got {text!r}"]
+        ) from None
     return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 

@@ -28,9 +28,7 @@ class Adapter(Protocol):
         """
         ...
 
-    async def stream_reply(
-        self, thread: ThreadRef, chunks: AsyncIterator[str], *, key: str
-    ) -> str:
+    async def stream_reply(self, thread: ThreadRef, chunks: AsyncIterator[str], *, key: str) -> str:
         """Show the assistant's reply as it streams; returns the text shown."""
         ...
 

@@ -29,7 +29,9 @@ def make_assistant(settings: Settings) -> tuple[Assistant, Classifier]:
 
 async def make_store(settings: Settings, path: str | None = None) -> Store:
     """Open the configured store (or the one at `path`) with migrations applied."""
-    return await open_store(path or settings.storage.path, excerpt_chars=settings.storage.excerpt_chars)
+    return await open_store(
+        path or settings.storage.path, excerpt_chars=settings.storage.excerpt_chars
+    )
 
 
 async def make_runtime(

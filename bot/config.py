@@ -162,7 +162,8 @@ def _seconds(minimum: float = 0) -> Converter:
 def _days_or_none(value: Any) -> timedelta | None:
     if value == 0:
         return None
-    return _number(1, lambda v: timedelta(days=v))(value)
+    days: timedelta = _number(1, lambda v: timedelta(days=v))(value)
+    return days
 
 
 def _bool(value: Any) -> bool:
@@ -190,8 +191,8 @@ def _env_name(value: Any) -> str:
     text = _str(value)
     if not text.replace("_", "").isalnum() or not text[0].isalpha():
         raise ValueError(
-            f"expected the NAME of an environment variable (like ANTHROPIC_API_KEY), got a value "
-            f"that is not one; secrets go in the environment, never in this file"
+            "expected the NAME of an environment variable (like ANTHROPIC_API_KEY), got a value "
+            "that is not one; secrets go in the environment, never in this file"
         )
     return text
 

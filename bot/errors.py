@@ -1,7 +1,7 @@
 """The core's exceptions, in one place.
 
     ThreadkeeperError
-    ├── ConfigError            a setting is missing or wrong; names the key (one message per problem)
+    ├── ConfigError            a setting is wrong; one message per problem, naming the key
     ├── ReplayError            a replay file line is not valid; names the line
     ├── StoreError             the database could not complete a write; nothing half-written remains
     ├── UnsupportedAction      an adapter was asked to do what it declared it cannot do

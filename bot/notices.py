@@ -30,7 +30,10 @@ def lock_notice(*, category: str, redirects: int) -> str:
             f"{CATEGORY_WORDS[category]} that were redirected, and a warning"
         )
     else:
-        why = f"because of a request for {CATEGORY_WORDS[category]}, which this community closes at once"
+        why = (
+            f"because of a request for {CATEGORY_WORDS[category]}, "
+            "which this community closes at once"
+        )
     return (
         f"This thread has been closed {why}.\n"
         "- Only this thread is closed: your other threads are not affected.\n"
@@ -86,8 +89,13 @@ OFFLINE_SUPPORT = (
 )
 
 
-def policy_text(*, redirects_before_lock: int, category_redirects: dict[str, int],
-                benign_turns_to_clear_strike: int, crisis_window_hours: float) -> str:
+def policy_text(
+    *,
+    redirects_before_lock: int,
+    category_redirects: dict[str, int],
+    benign_turns_to_clear_strike: int,
+    crisis_window_hours: float,
+) -> str:
     """The published criteria, generated from the live settings so they never drift from them."""
     lower = "".join(
         f"\n  - {CATEGORY_WORDS[c]}: "
@@ -111,6 +119,7 @@ def policy_text(*, redirects_before_lock: int, category_redirects: dict[str, int
         "7. Closing affects only that thread: you can always start a new one. Every closure is "
         "logged for the moderators, who can review it and reopen the thread."
     )
+
 
 SUPPORT_FALLBACK = (
     "I'm really sorry you're going through this. I couldn't write a proper reply just now, but "

@@ -191,9 +191,7 @@ def _crisis(
         + ("posted." if resources_due else "were posted recently and not repeated."),
         excerpts=excerpt,
     )
-    new_state = replace(
-        state, last_risk_at=now, resources_posted_at=posted_at, benign_streak=0
-    )
+    new_state = replace(state, last_risk_at=now, resources_posted_at=posted_at, benign_streak=0)
     return Decision(
         verdict="crisis",
         state=new_state,

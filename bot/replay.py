@@ -73,7 +73,8 @@ def _step(number: int, item: dict[str, Any]) -> Step:
     if "command" in item:
         if item["command"] not in MOD_COMMANDS:
             raise ReplayError(
-                number, f"unknown command {item['command']!r}; expected one of {', '.join(MOD_COMMANDS)}"
+                number,
+                f"unknown command {item['command']!r}; expected one of {', '.join(MOD_COMMANDS)}",
             )
         if "case" in item and (isinstance(item["case"], bool) or not isinstance(item["case"], int)):
             raise ReplayError(number, "case must be a case number")
@@ -81,7 +82,9 @@ def _step(number: int, item: dict[str, Any]) -> Step:
         if not isinstance(item["confirm"], bool):
             raise ReplayError(number, "confirm must be true or false")
     elif not isinstance(item.get("text"), str):
-        raise ReplayError(number, "missing field 'text' (or 'command', 'confirm', 'advance_minutes')")
+        raise ReplayError(
+            number, "missing field 'text' (or 'command', 'confirm', 'advance_minutes')"
+        )
     return Step(line=number, event=item)
 
 
@@ -141,10 +144,14 @@ def to_event(step: Step, *, opened: set[str], at: datetime) -> Event:
         )
     opens = item["thread"] not in opened
     opened.add(item["thread"])
-    return Incoming(event_id=event_id, thread=ref, author=author, text=item["text"], at=at, opens_thread=opens)
+    return Incoming(
+        event_id=event_id, thread=ref, author=author, text=item["text"], at=at, opens_thread=opens
+    )
 
 
-async def run(steps: list[Step], *, runtime: Runtime, adapter: ReplayAdapter, clock: ReplayClock, out: TextIO) -> int:
+async def run(
+    steps: list[Step], *, runtime: Runtime, adapter: ReplayAdapter, clock: ReplayClock, out: TextIO
+) -> int:
     """Feed each step to the runtime and print its actions; returns the number of lines printed."""
     opened: set[str] = set()
     printed = 0
@@ -156,16 +163,23 @@ async def run(steps: list[Step], *, runtime: Runtime, adapter: ReplayAdapter, cl
         outcome = await runtime.handle(event)
         if not outcome.actions:
             thread = step.event["thread"] if step.event else ""
-            out.write(json.dumps({"thread": thread, "event": step.line, "action": outcome.verdict}) + "\n")
+            out.write(
+                json.dumps({"thread": thread, "event": step.line, "action": outcome.verdict}) + "\n"
+            )
             printed += 1
         cases = {c.number: c for c in outcome.cases}
         for owed in outcome.actions:
-            out.write(json.dumps(_line(owed.action, step.line, adapter.streamed.get(owed.key), cases)) + "\n")
+            out.write(
+                json.dumps(_line(owed.action, step.line, adapter.streamed.get(owed.key), cases))
+                + "\n"
+            )
             printed += 1
     return printed
 
 
-def _line(action: Action, event: int, streamed: str | None, cases: dict[int, Case]) -> dict[str, Any]:
+def _line(
+    action: Action, event: int, streamed: str | None, cases: dict[int, Case]
+) -> dict[str, Any]:
     line: dict[str, Any] = {"thread": action.thread.thread, "event": event, "action": action.kind}
     if action.category != "none":
         line["category"] = action.category

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from bot import notices, policy
 from bot.adapter import Adapter
-from bot.assistant.base import Assistant, AssessmentOutcome, Classifier, Reply, TurnContext
+from bot.assistant.base import AssessmentOutcome, Assistant, Classifier, Reply, TurnContext
 from bot.config import Settings
 from bot.errors import DeliveryError, StoreError, UnsupportedAction
 from bot.modlog import draft_case
@@ -139,7 +139,7 @@ class Runtime:
     # --- entry points ----------------------------------------------------------------------------
 
     async def recover(self) -> int:
-        """Carry out the actions an earlier process committed but did not finish; returns how many."""
+        """Carry out what an earlier process committed but did not finish; returns how many."""
         owed = await self.store.owed_actions()
         if owed:
             log.info("carrying out %d owed actions from before the restart", len(owed))
@@ -190,7 +190,10 @@ class Runtime:
             msg.thread.key, limit=self.settings.assistant.history_turns
         )
         context = TurnContext(
-            thread=msg.thread, author=msg.author, text=msg.text, history=history,
+            thread=msg.thread,
+            author=msg.author,
+            text=msg.text,
+            history=history,
             screen_risk=base.screen_risk,
         )
         reply = self.assistant.begin(context)
@@ -346,7 +349,9 @@ class Runtime:
         if state is None:
             return Outcome(verdict="not_hosted")
         decision = policy.confirm(state=state, confirmation=event, now=self.clock())
-        return await self._commit_event(event.event_id, event.thread.key, decision, actor=event.author.id)
+        return await self._commit_event(
+            event.event_id, event.thread.key, decision, actor=event.author.id
+        )
 
     async def _moderate(self, command: ModCommand) -> Outcome:
         target = command.thread
@@ -405,7 +410,11 @@ class Runtime:
         failures = [
             failure
             for item in committed.actions
-            if (failure := await self._carry_out_one(item, cases=cases, reply=reply, verdict=verdict))
+            if (
+                failure := await self._carry_out_one(
+                    item, cases=cases, reply=reply, verdict=verdict
+                )
+            )
         ]
         # Failures are reported after the decision's own actions, so the mod log reads in order:
         # the lock case first, then what the bot could not do about it.
@@ -441,8 +450,12 @@ class Runtime:
             except DeliveryError as exc:
                 error = str(exc)
                 if exc.retryable and pause is not None:
-                    log.warning("attempt %d of action %s failed (%s); retrying", attempt + 1, item.id, exc)
-                    await self.store.action_failed(item.id, at=self.clock(), error=error, give_up=False)
+                    log.warning(
+                        "attempt %d of action %s failed (%s); retrying", attempt + 1, item.id, exc
+                    )
+                    await self.store.action_failed(
+                        item.id, at=self.clock(), error=error, give_up=False
+                    )
                     await asyncio.sleep(pause)
                     continue
                 return item, error
@@ -453,11 +466,18 @@ class Runtime:
         return item, error
 
     async def _deliver(
-        self, adapter: Adapter, item: OwedAction, case: Case | None, reply: Reply | None, verdict: str
+        self,
+        adapter: Adapter,
+        item: OwedAction,
+        case: Case | None,
+        reply: Reply | None,
+        verdict: str,
     ) -> str:
         action = item.action
         if action.kind not in adapter.supports:
-            raise UnsupportedAction(f"the {adapter.platform} adapter cannot carry out {action.kind!r}")
+            raise UnsupportedAction(
+                f"the {adapter.platform} adapter cannot carry out {action.kind!r}"
+            )
         if action.kind in REPLY_KINDS:
             if reply is None:
                 # The reply's stream died with the process that started it: say so plainly.
@@ -516,7 +536,9 @@ class Runtime:
             )
             if failed:
                 # The mod log itself is failing: the action stays recorded as given up.
-                await self.store.action_failed(owed.id, at=self.clock(), error=failed[1], give_up=True)
+                await self.store.action_failed(
+                    owed.id, at=self.clock(), error=failed[1], give_up=True
+                )
 
     # --- reads for adapters ----------------------------------------------------------------------
 

@@ -1,4 +1,4 @@
-"""The architecture stays visible: the core imports no platform SDK, one module imports anthropic."""
+"""The architecture stays visible: no platform SDK in the core; one module imports anthropic."""
 
 from __future__ import annotations
 

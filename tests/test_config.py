@@ -44,23 +44,43 @@ def test_example_config_documents_every_key() -> None:
     for section, keys in config._SCHEMA.items():
         assert f"[{section}]" in text
         for key in keys:
-            assert f"{key} =" in text or f"[{section}.{key}]" in text or f"[[{section}.{key}]]" in text, key
+            assert (
+                f"{key} =" in text or f"[{section}.{key}]" in text or f"[[{section}.{key}]]" in text
+            ), key
 
 
 @pytest.mark.parametrize(
     ("toml", "expected"),
     [
-        ("[policy]\nredirects_before_lock = 'three'", "policy.redirects_before_lock: expected a whole number"),
-        ("[policy]\nredirects_before_lock = 0", "policy.redirects_before_lock: expected a number at least 1"),
+        (
+            "[policy]\nredirects_before_lock = 'three'",
+            "policy.redirects_before_lock: expected a whole number",
+        ),
+        (
+            "[policy]\nredirects_before_lock = 0",
+            "policy.redirects_before_lock: expected a number at least 1",
+        ),
         ("[policy]\nredirect_before_lock = 2", "policy.redirect_before_lock: unknown key"),
         ("[polcy]\nx = 1", "[polcy]: unknown section"),
         ("[policy.category_redirects]\nweapons = 1", "unknown category 'weapons'"),
-        ("[policy]\ncrisis_window_hours = -1", "policy.crisis_window_hours: expected a number at least 0"),
+        (
+            "[policy]\ncrisis_window_hours = -1",
+            "policy.crisis_window_hours: expected a number at least 0",
+        ),
         ("[policy]\nwarn_first_after_recent_lock = 'yes'", "expected true or false"),
-        ("[assistant]\nprovider = 'gpt'", "assistant.provider: expected one of auto, claude, offline"),
-        ("[assistant]\napi_key_env = 'sk-ant-123'", "assistant.api_key_env: expected the NAME of an environment variable"),
+        (
+            "[assistant]\nprovider = 'gpt'",
+            "assistant.provider: expected one of auto, claude, offline",
+        ),
+        (
+            "[assistant]\napi_key_env = 'sk-ant-123'",
+            "assistant.api_key_env: expected the NAME of an environment variable",
+        ),
         ("[console]\nusers = ['a']\nmoderators = ['a']", "console.moderators: a also listed"),
-        ("[[crisis.resources]]\nregion = 'US'", "crisis.resources: entry 1: expected exactly the keys"),
+        (
+            "[[crisis.resources]]\nregion = 'US'",
+            "crisis.resources: entry 1: expected exactly the keys",
+        ),
     ],
 )
 def test_bad_values_name_the_key(toml: str, expected: str, tmp_path: Path) -> None:
@@ -73,7 +93,9 @@ def test_bad_values_name_the_key(toml: str, expected: str, tmp_path: Path) -> No
 
 def test_every_problem_is_reported_at_once(tmp_path: Path) -> None:
     """Several mistakes come back together, not one per run."""
-    found = problems("[policy]\nredirects_before_lock = 'x'\nnope = 1\n[assistant]\nprovider = 1", tmp_path)
+    found = problems(
+        "[policy]\nredirects_before_lock = 'x'\nnope = 1\n[assistant]\nprovider = 1", tmp_path
+    )
     assert len(found) == 3
 
 

@@ -1,7 +1,8 @@
-"""A real bot process killed with SIGKILL at each point of a turn loses no lock and posts nothing twice."""
+"""A bot process SIGKILLed at each point of a turn loses no lock and posts nothing twice."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import signal
@@ -13,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from bot import notices
-from bot.store import open_store
 from bot.records import ThreadRef
+from bot.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 TEXTS = ["hello", "harm 1", "harm 2", "harm 3", "harm 4"]
@@ -27,8 +28,16 @@ def start(tmp: Path, hang: str) -> subprocess.Popen[bytes]:
     """Start the worker process on the shared database and output file (stderr to a file)."""
     with (tmp / f"stderr-{hang}.txt").open("wb") as err:
         return subprocess.Popen(
-            [sys.executable, "-m", "tests.fakes.crash_worker", str(tmp / "bot.db"),
-             str(tmp / "out.jsonl"), str(tmp / "marker"), hang, *TEXTS],
+            [
+                sys.executable,
+                "-m",
+                "tests.fakes.crash_worker",
+                str(tmp / "bot.db"),
+                str(tmp / "out.jsonl"),
+                str(tmp / "marker"),
+                hang,
+                *TEXTS,
+            ],
             cwd=ROOT,
             env={**os.environ, "PYTHONPATH": str(ROOT)},
             stdin=subprocess.DEVNULL,
@@ -44,14 +53,16 @@ def delivered(tmp: Path) -> list[dict[str, str]]:
 
 
 @pytest.mark.parametrize("hang", ["classifier", "before_perform", "after_perform", "mid_stream"])
-async def test_kill_at_any_point_loses_nothing_and_repeats_nothing(tmp_path: Path, hang: str) -> None:
-    """Killed mid-turn and restarted: the thread ends locked, strikes counted once, each action once."""
+async def test_kill_at_any_point_loses_nothing_and_repeats_nothing(
+    tmp_path: Path, hang: str
+) -> None:
+    """Killed mid-turn and restarted: locked in the end, strikes counted once, each action once."""
     proc = start(tmp_path, hang)
     deadline = time.monotonic() + 30
     while not (tmp_path / "marker").exists():
         assert proc.poll() is None, (tmp_path / f"stderr-{hang}.txt").read_text()
         assert time.monotonic() < deadline, "the worker never reached the kill point"
-        time.sleep(0.02)
+        await asyncio.sleep(0.02)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
 

@@ -181,9 +181,7 @@ def test_a_harmful_turn_resets_the_benign_streak() -> None:
 
 def test_category_threshold_lowers_n() -> None:
     """A category with N=1 warns on its first request and locks on the second."""
-    settings = Settings(
-        policy=PolicySettings(category_redirects={"indiscriminate_weapons": 1})
-    )
+    settings = Settings(policy=PolicySettings(category_redirects={"indiscriminate_weapons": 1}))
     weapons = Signals(assessment=Assessment(harmful=True, category="indiscriminate_weapons"))
     first = run(state(), weapons, settings=settings)
     assert first.verdict == "warn"
@@ -195,9 +193,7 @@ def test_category_threshold_lowers_n() -> None:
 
 def test_category_threshold_zero_locks_at_once() -> None:
     """N=0 is the operator's explicit choice to close on the first request, without warning."""
-    settings = Settings(
-        policy=PolicySettings(category_redirects={"child_sexual_exploitation": 0})
-    )
+    settings = Settings(policy=PolicySettings(category_redirects={"child_sexual_exploitation": 0}))
     csam = Signals(assessment=Assessment(harmful=True, category="child_sexual_exploitation"))
     d = run(state(), csam, settings=settings)
     assert d.verdict == "lock"
@@ -239,7 +235,9 @@ def test_end_request_no_keeps_the_thread_open() -> None:
     assert asked.state is not None
     kept = run(asked.state, NO)
     assert kept.verdict == "end_cancelled"
-    assert kept.state is not None and kept.state.status == "open" and kept.state.pending_end_by is None
+    assert (
+        kept.state is not None and kept.state.status == "open" and kept.state.pending_end_by is None
+    )
 
 
 def test_only_the_asker_can_confirm() -> None:
@@ -301,7 +299,13 @@ def test_end_conversation_tool_is_only_a_signal() -> None:
 def command(kind: str, *, by: Author = MOD, **kw: object) -> ModCommand:
     """A moderator command on the test thread."""
     return ModCommand(
-        event_id="m", moderator=by, command=kind, at=T0, origin=REF, thread=REF, **kw  # type: ignore[arg-type]
+        event_id="m",
+        moderator=by,
+        command=kind,
+        at=T0,
+        origin=REF,
+        thread=REF,
+        **kw,  # type: ignore[arg-type]
     )
 
 

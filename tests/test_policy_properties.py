@@ -70,9 +70,7 @@ policies = st.builds(
 
 @settings(max_examples=300, deadline=None)
 @given(steps=st.lists(step, min_size=1, max_size=40), pol=policies)
-def test_ladder_invariants(
-    steps: list[tuple[Signals, int, str, int]], pol: PolicySettings
-) -> None:
+def test_ladder_invariants(steps: list[tuple[Signals, int, str, int]], pol: PolicySettings) -> None:
     """Risk never locks or strikes; no lock in the crisis window; a lock follows a warning
     (unless the category's N is 0); a closed thread never calls the model; strikes stay >= 0."""
     cfg = Settings(policy=pol)

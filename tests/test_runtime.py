@@ -67,8 +67,15 @@ class Harness:
             delivery_backoff=(0.0, 0.0),
         )
 
-    def message(self, text: str, *, thread: str = "t1", event: str | None = None,
-                author: Author = ALICE, opens: bool = False) -> Incoming:
+    def message(
+        self,
+        text: str,
+        *,
+        thread: str = "t1",
+        event: str | None = None,
+        author: Author = ALICE,
+        opens: bool = False,
+    ) -> Incoming:
         """A user message with a fresh event id unless one is given."""
         self.n += 1
         return Incoming(
@@ -195,7 +202,9 @@ async def test_threads_run_concurrently_and_turns_in_a_thread_stay_in_order(stor
 async def test_failed_reply_costs_no_strike_and_tells_the_user(store: Store) -> None:
     """When the reply cannot be produced the user is told plainly and no strike is counted."""
     assistant = ScriptedAssistant(
-        lambda ctx: ScriptedReply([], fail="overloaded") if ctx.text == "harm" else ScriptedReply(["ok"])
+        lambda ctx: (
+            ScriptedReply([], fail="overloaded") if ctx.text == "harm" else ScriptedReply(["ok"])
+        )
     )
     h = Harness(store, assistant=assistant)
     await h.say("hi", opens=True)
@@ -243,11 +252,20 @@ async def test_owed_actions_are_carried_out_after_a_restart(store: Store) -> Non
     assert state is not None
     msg = h.message("harm")
     decision = policy.decide(
-        state=state, incoming=msg, signals=Signals(assessment=HARM),
-        history=UserHistory(), settings=h.settings, now=h.clock(),
+        state=state,
+        incoming=msg,
+        signals=Signals(assessment=HARM),
+        history=UserHistory(),
+        settings=h.settings,
+        now=h.clock(),
     )
-    await store.commit(at=h.clock(), event_id=msg.event_id, state=decision.state,
-                       cases=decision.cases, actions=decision.actions)
+    await store.commit(
+        at=h.clock(),
+        event_id=msg.event_id,
+        state=decision.state,
+        cases=decision.cases,
+        actions=decision.actions,
+    )
     before = len(h.adapter.calls)
     restarted = h.make_runtime()
     assert await restarted.recover() == 2
@@ -262,8 +280,9 @@ async def test_moderator_unlock_reopens(store: Store) -> None:
     await h.say("hi", opens=True)
     for _ in range(4):
         await h.say("harm")
-    deny = ModCommand(event_id="m0", moderator=ALICE, command="unlock", at=h.clock(),
-                      origin=ref(), thread=ref())
+    deny = ModCommand(
+        event_id="m0", moderator=ALICE, command="unlock", at=h.clock(), origin=ref(), thread=ref()
+    )
     assert (await h.runtime.handle(deny)).verdict == "refused"
     cmd = replace(deny, event_id="m1", moderator=MOD)
     out = await h.runtime.handle(cmd)

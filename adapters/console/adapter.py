@@ -169,7 +169,9 @@ class ConsoleSession:
         await self.runtime.handle(event)
 
     async def _next_thread_name(self) -> str:
-        taken = {t.ref.thread for t in await self.runtime.store.threads(platform=PLATFORM, limit=10_000)}
+        taken = {
+            t.ref.thread for t in await self.runtime.store.threads(platform=PLATFORM, limit=10_000)
+        }
         n = len(taken) + 1
         while f"t{n}" in taken:
             n += 1
@@ -192,18 +194,19 @@ class ConsoleSession:
         if handler is None:
             self.write(self._info(f"unknown command /{name}; /help lists them"))
             return True
-        if name in ("case", "cases", "unlock", "uphold", "note", "pardon") and not self.is_moderator():
-            # Moderator commands still go to the core, which refuses and records the attempt, so a
-            # non-moderator's try is visible; reads are simply refused here.
-            if name in ("case", "cases"):
-                self.write(self._info("only moderators can look up cases (/as mod)"))
-                return True
+        # Moderator actions still go to the core, which refuses them and says so in the thread;
+        # reads are simply refused here.
+        if name in ("case", "cases") and not self.is_moderator():
+            self.write(self._info("only moderators can look up cases (/as mod)"))
+            return True
         await handler(line, args)
         return True
 
     async def _cmd_help(self, line: Line, args: tuple[str, ...]) -> None:
         rows = [f"  /{k:<8} {v}" for k, v in COMMANDS.items()]
-        self.write("Commands:\n" + "\n".join(rows) + "\n  @bot TEXT   open a thread (in the channel)")
+        self.write(
+            "Commands:\n" + "\n".join(rows) + "\n  @bot TEXT   open a thread (in the channel)"
+        )
 
     async def _cmd_policy(self, line: Line, args: tuple[str, ...]) -> None:
         self.write(self.runtime.policy_text())

@@ -54,5 +54,5 @@ def parse_line(raw: str) -> Line:
         return Line(command=head.lower(), args=args, text=rest.strip())
     match = MENTION.match(text)
     if match:
-        return Line(text=text[match.end():], mention=True)
+        return Line(text=text[match.end() :], mention=True)
     return Line(text=text)

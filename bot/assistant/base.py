@@ -49,7 +49,7 @@ class Reply(Protocol):
         ...
 
     def stream(self, verdict: str) -> AsyncIterator[str]:
-        """The reply's text chunks (buffered ones first). `verdict` lets a fixed assistant choose."""
+        """The reply's chunks, buffered ones first; `verdict` lets a fixed assistant choose."""
         ...
 
     async def outcome(self) -> ReplyOutcome:

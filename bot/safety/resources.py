@@ -67,8 +67,7 @@ def crisis_text(settings: CrisisSettings) -> str:
         wanted = {r.upper() for r in settings.regions} | {"*"}
         table = tuple(r for r in table if r.region.upper() in wanted)
     lines = [
-        "You don't have to go through this alone. Talking to someone can help, and these "
-        "services are free and confidential:",
+        "Talking to someone can help. These services are free and confidential:",
         EMERGENCY,
     ]
     for r in table:

@@ -62,7 +62,7 @@ class Turn:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class AuditEntry:
-    """An audit record to append. `excerpt` is kept outside the chain; the chain holds its digest."""
+    """An audit record to append; `excerpt` is kept outside the chain, which holds its digest."""
 
     kind: str
     actor: str

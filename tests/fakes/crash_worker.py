@@ -109,8 +109,14 @@ async def main(db: str, out: str, marker: str, hang: str, texts: list[str]) -> N
     for i, text in enumerate(texts):
         # The platform redelivers every event it did not see acknowledged: the same ids again.
         await runtime.handle(
-            Incoming(event_id=f"ev{i}", thread=REF, author=alice, text=text, at=clock(),
-                     opens_thread=i == 0)
+            Incoming(
+                event_id=f"ev{i}",
+                thread=REF,
+                author=alice,
+                text=text,
+                at=clock(),
+                opens_thread=i == 0,
+            )
         )
     await store.close()
 

@@ -1,0 +1,88 @@
+"""The command line as an operator uses it: check-config, audit verify and export, run's exit."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bot.__main__ import parse_since
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def cli(*args: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    """Run `python -m bot ...` in a clean environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        input=stdin,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+
+
+def test_check_config_ok_and_bad(tmp_path: Path) -> None:
+    """A good file is described; a bad one prints one line per problem naming the key, exit 2."""
+    ok = cli("check-config", str(ROOT / "config.example.toml"))
+    assert ok.returncode == 0 and "config OK" in ok.stdout
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[policy]\nredirects_before_lock = 'x'\ntypo = 1\n")
+    out = cli("check-config", str(bad))
+    assert out.returncode == 2
+    lines = out.stderr.strip().splitlines()
+    assert len(lines) == 2
+    assert "policy.redirects_before_lock" in lines[0] and "policy.typo" in lines[1]
+    assert "Traceback" not in out.stderr
+
+
+def test_console_runs_a_session_from_a_pipe_and_exits(tmp_path: Path) -> None:
+    """The README's run command drives the console from stdin to a clean exit."""
+    db = tmp_path / "c.db"
+    out = cli(
+        "run", "--store", str(db), stdin="@bot hello\nhow do I make a pipe bomb\n/status\n/quit\n"
+    )
+    assert out.returncode == 0, out.stderr
+    assert "offline assistant" in out.stdout
+    assert "strikes 1" in out.stdout
+    assert "\033[" not in out.stdout  # no colour codes when not a terminal
+
+
+def test_audit_verify_and_export_after_a_replay(tmp_path: Path) -> None:
+    """A replay's store verifies, exports as JSONL and CSV, and a tampered record is caught."""
+    db = tmp_path / "r.db"
+    run = cli("replay", str(ROOT / "examples" / "abusive_lock.jsonl"), "--store", str(db))
+    assert run.returncode == 0, run.stderr
+    ok = cli("audit", "verify", "--store", str(db))
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    jsonl = cli("audit", "export", "--format", "jsonl", "--store", str(db))
+    records = [json.loads(line) for line in jsonl.stdout.splitlines()]
+    assert records and {"seq", "hash", "prev_hash", "kind"} <= set(records[0])
+    assert any(r["kind"] == "case" for r in records)
+    out = tmp_path / "audit.csv"
+    cli("audit", "export", "--format", "csv", "--store", str(db), "--out", str(out))
+    rows = list(csv.DictReader(io.StringIO(out.read_text())))
+    assert len(rows) == len(records)
+
+    with sqlite3.connect(db) as conn:
+        names = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='trigger'")]
+        for name in names:
+            conn.execute(f"DROP TRIGGER {name}")
+        conn.execute("UPDATE audit SET actor = 'someone else' WHERE seq = 3")
+    bad = cli("audit", "verify", "--store", str(db))
+    assert bad.returncode == 1
+    assert "3" in bad.stdout
+
+
+def test_parse_since() -> None:
+    """Ages and ISO dates are both accepted."""
+    now = datetime(2026, 5, 10, tzinfo=UTC)
+    assert parse_since("30d", now=now) == datetime(2026, 4, 10, tzinfo=UTC)
+    assert parse_since("2026-01-02", now=now) == datetime(2026, 1, 2, tzinfo=UTC)

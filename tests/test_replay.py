@@ -1,0 +1,138 @@
+"""Replay: the examples show the ladder, the crisis exception, end on request and an unlock."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bot import replay
+from bot.errors import ReplayError
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_replay(name: str, *extra: str) -> list[dict[str, object]]:
+    """Run `python -m bot replay` as a user would and parse its output lines."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "replay", str(ROOT / "examples" / name), *extra],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    return [json.loads(line) for line in proc.stdout.splitlines()]
+
+
+def actions(lines: list[dict[str, object]]) -> list[tuple[object, object]]:
+    """(event, action) pairs."""
+    return [(line["event"], line["action"]) for line in lines]
+
+
+def test_abusive_thread_ends_in_a_lock() -> None:
+    """Redirect, redirect, warn, lock with a case; the closed thread ignores; t2 is fresh."""
+    lines = run_replay("abusive_lock.jsonl")
+    assert actions(lines) == [
+        (1, "reply"),
+        (2, "redirect"),
+        (3, "redirect"),
+        (4, "redirect"),
+        (4, "warn"),
+        (5, "lock"),
+        (5, "case"),
+        (6, "ignored"),
+        (7, "reply"),
+    ]
+    lock = lines[5]
+    assert lock["case"] == 1 and lock["category"] == "indiscriminate_weapons"
+    assert "This thread has been closed" in str(lock["text"])
+    assert lines[6]["case_kind"] == "lock"
+    assert all(set(line) >= {"thread", "event", "action"} for line in lines)
+
+
+def test_user_at_risk_who_is_abusive_is_never_locked() -> None:
+    """Crisis resources, priority cases for each abusive turn, no lock, cooldown respected."""
+    lines = run_replay("crisis_never_locked.jsonl")
+    kinds = [line["action"] for line in lines]
+    assert "lock" not in kinds and "warn" not in kinds
+    assert kinds.count("crisis_resources") == 2  # again after the 2-hour cooldown
+    priority = [line for line in lines if line.get("priority")]
+    assert len(priority) == 6  # two crisis alerts and four harmful turns in the window
+
+
+def test_end_on_request() -> None:
+    """Asked, declined, asked again, confirmed: ended with an info case; then ignored."""
+    lines = run_replay("end_on_request.jsonl")
+    assert actions(lines) == [
+        (1, "reply"),
+        (2, "reply"),
+        (3, "confirm_end"),
+        (4, "notice"),
+        (5, "confirm_end"),
+        (6, "end"),
+        (6, "case"),
+        (7, "ignored"),
+    ]
+    assert lines[6]["case_kind"] == "end"
+
+
+def test_moderator_unlock() -> None:
+    """A non-moderator's unlock is refused; a moderator's note and unlock are cases."""
+    lines = run_replay("moderator_unlock.jsonl")
+    got = actions(lines)
+    assert (4, "lock") in got and (5, "ignored") in got
+    assert (6, "notice") in got  # "Only moderators can do that."
+    assert (8, "unlock") in got
+    assert got[-1] == (9, "reply")
+    kinds = [line.get("case_kind") for line in lines if line["action"] == "case"]
+    assert kinds == ["lock", "note", "unlock"]
+
+
+def test_a_policy_change_changes_the_outcome(tmp_path: Path) -> None:
+    """The same transcript under N=5 is not locked: how moderators try a change."""
+    cfg = tmp_path / "lenient.toml"
+    cfg.write_text("[policy]\nredirects_before_lock = 5\n")
+    kinds = [line["action"] for line in run_replay("abusive_lock.jsonl", "--config", str(cfg))]
+    assert "lock" not in kinds
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "message"),
+    [
+        (
+            '{"thread": "t1", "user": "u", "text": "hi"}\n{"thread": "t1", "text": "x"}',
+            2,
+            "missing field 'user'",
+        ),
+        ('{"thread": "t1", "user": "u", "text": "hi"}\nnot json', 2, "not valid JSON"),
+        ('{"advance_minutes": "soon"}', 1, "advance_minutes"),
+        ('{"thread": "t", "user": "m", "command": "ban"}', 1, "unknown command 'ban'"),
+        ("[1, 2]", 1, "expected a JSON object"),
+    ],
+)
+def test_bad_lines_are_named(text: str, line: int, message: str) -> None:
+    """A bad line is reported by number before anything runs."""
+    with pytest.raises(ReplayError) as info:
+        replay.parse(text.splitlines())
+    assert info.value.line == line and message in str(info.value)
+
+
+def test_cli_reports_a_bad_line_and_runs_nothing(tmp_path: Path) -> None:
+    """The command exits 2 with the line number, and prints no action."""
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"thread": "t1", "user": "u", "text": "hello"}\n{"thread": "t1"\n')
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "replay", str(bad)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 2
+    assert "line 2" in proc.stderr
+    assert proc.stdout == ""
