@@ -6,6 +6,7 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
+from bot import notices
 from bot.adapter import Adapter
 from bot.assistant.base import Assistant, Classifier
 from bot.assistant.offline import NoClassifier, OfflineAssistant
@@ -18,13 +19,25 @@ log = logging.getLogger(__name__)
 
 
 def make_assistant(settings: Settings) -> tuple[Assistant, Classifier]:
-    """Claude when configured and available, else the offline assistant (which says so)."""
-    if settings.assistant.uses_claude():
-        log.warning(
-            "an Anthropic API key is set, but this build has no Claude client yet: "
-            "running the offline assistant"
-        )
-    return OfflineAssistant(), NoClassifier()
+    """Claude when its key is set (or provider = "claude"), else the offline assistant."""
+    if not settings.assistant.uses_claude():
+        return OfflineAssistant(), NoClassifier()
+    from bot.assistant.claude import ClaudeAssistant, ClaudeClassifier, make_client
+
+    client = make_client(settings.assistant)
+    reply = ClaudeAssistant(settings.assistant, policy_text=policy_text(settings), client=client)
+    return reply, ClaudeClassifier(settings.assistant, client=client)
+
+
+def policy_text(settings: Settings) -> str:
+    """The published criteria, from the live settings."""
+    p = settings.policy
+    return notices.policy_text(
+        redirects_before_lock=p.redirects_before_lock,
+        category_redirects=dict(p.category_redirects),
+        benign_turns_to_clear_strike=p.benign_turns_to_clear_strike,
+        crisis_window_hours=p.crisis_window.total_seconds() / 3600,
+    )
 
 
 async def make_store(settings: Settings, path: str | None = None) -> Store:

@@ -22,8 +22,8 @@ from bot.records import CATEGORIES
 
 log = logging.getLogger(__name__)
 
-DEFAULT_REPLY_MODEL = "claude-sonnet-4-5"
-DEFAULT_CLASSIFIER_MODEL = "claude-haiku-4-5"
+DEFAULT_REPLY_MODEL = "claude-sonnet-5-5"
+DEFAULT_CLASSIFIER_MODEL = "claude-haiku-5-5"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -54,8 +54,12 @@ class AssistantSettings:
     classifier_model: str = DEFAULT_CLASSIFIER_MODEL
     classifier_deadline: timedelta = timedelta(seconds=8)
     reply_timeout: timedelta = timedelta(seconds=60)
+    stall_timeout: timedelta = timedelta(seconds=15)
+    max_attempts: int = 3
+    max_retry_wait: timedelta = timedelta(seconds=5)
     max_reply_tokens: int = 1024
-    history_turns: int = 20
+    history_turns: int = 40
+    history_tokens: int = 12000
 
     def api_key(self) -> str | None:
         """The key from the environment, read at the moment it is needed and never stored."""
@@ -247,8 +251,12 @@ _SCHEMA: dict[str, dict[str, tuple[str, Converter]]] = {
         "classifier_model": ("classifier_model", _str),
         "classifier_deadline_seconds": ("classifier_deadline", _seconds(0.1)),
         "reply_timeout_seconds": ("reply_timeout", _seconds(1)),
+        "stall_timeout_seconds": ("stall_timeout", _seconds(0.1)),
+        "max_attempts": ("max_attempts", _int(1, 10)),
+        "max_retry_wait_seconds": ("max_retry_wait", _seconds(0)),
         "max_reply_tokens": ("max_reply_tokens", _int(16, 64000)),
         "history_turns": ("history_turns", _int(1, 500)),
+        "history_tokens": ("history_tokens", _int(500, 1_000_000)),
     },
     "storage": {
         "path": ("path", _str),

@@ -69,6 +69,11 @@ TURN_FAILED = (
     "Sorry, something went wrong on my side and I couldn't answer that. It didn't count against "
     "you; please try again in a moment."
 )
+REPLY_CUT_OFF = "\n\n[My reply was cut off by a problem on my side. Please ask again.]"
+HISTORY_TRIMMED = (
+    "This thread is getting long: I can now only read its most recent messages, so I may have "
+    "forgotten what was said at the start."
+)
 REPLY_INTERRUPTED = (
     "My reply to your last message was interrupted by a restart. Please send it again."
 )

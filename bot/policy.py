@@ -380,6 +380,68 @@ def _benign(state: ThreadState, signals: Signals, policy: PolicySettings) -> Dec
     )
 
 
+def after_reply(
+    *,
+    state: ThreadState,
+    struck: bool,
+    refused: bool,
+    end_tool: bool,
+    dropped: int,
+    settings: Settings,
+    now: datetime,
+) -> Decision | None:
+    """What the end of a shown reply adds: a refusal is a redirect, a tool call is recorded.
+
+    The reply is shown as soon as the assessment is in, so its stop reason arrives after the
+    decision. A refusal on a turn that cost no strike counts as a redirect now (and may bring
+    the warning); it never locks by itself, since the user has not been warned in this turn.
+    """
+    if is_closed(state):
+        return None
+    actions: list[Action] = []
+    notes: list[str] = []
+    new = state
+    if dropped and not state.history_trimmed:
+        new = replace(new, history_trimmed=True)
+        actions.append(Action(kind="notice", thread=state.ref, text=notices.HISTORY_TRIMMED))
+    strike = False
+    if refused and not struck:
+        in_window = (
+            state.last_risk_at is not None
+            and now - state.last_risk_at < settings.policy.crisis_window
+        )
+        strike = True
+        n = settings.policy.redirects_for("other")
+        warn = state.status == "open" and state.strikes >= n - 1 and not in_window
+        new = replace(
+            new,
+            strikes=state.strikes + 1,
+            benign_streak=0,
+            first_strike_turn=state.first_strike_turn or state.turns,
+            status="warned" if warn else new.status,
+        )
+        notes.append("the reply model refused: counted as a redirect")
+        if warn:
+            actions.append(
+                Action(
+                    kind="warn", thread=state.ref, category="other", text=notices.warning("other")
+                )
+            )
+    if end_tool:
+        notes.append(
+            "end_conversation tool call not honoured: the ladder's preconditions did not hold"
+        )
+    if new == state and not notes:
+        return None
+    return Decision(
+        verdict="refusal" if strike else "after_reply",
+        state=new,
+        strike=strike,
+        actions=tuple(actions),
+        notes=tuple(notes),
+    )
+
+
 def _tool_note(signals: Signals, *, honoured: bool) -> tuple[str, ...]:
     """Claude's end_conversation call is a signal, not an action: record what became of it."""
     if not signals.end_conversation_tool:

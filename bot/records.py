@@ -244,6 +244,8 @@ class ThreadState:
     first_strike_turn: int | None = None
     closed_category: Category = "none"
     closed_at: datetime | None = None
+    #: The user has been told that the oldest turns no longer fit the model's history.
+    history_trimmed: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

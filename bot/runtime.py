@@ -30,6 +30,7 @@ from bot.records import (
     Incoming,
     ModCommand,
     Signals,
+    ThreadRef,
     ThreadState,
     UserHistory,
 )
@@ -58,6 +59,18 @@ class Outcome:
     actions: tuple[OwedAction, ...] = ()
     cases: tuple[Case, ...] = ()
     state: ThreadState | None = None
+
+
+def turn_note(state: ThreadState, settings: Settings) -> str:
+    """Per-turn facts for the reply model, kept out of the cached system prompt."""
+    if state.status == "warned":
+        return (
+            "this thread has been warned: one more harmful or abusive request will close it. "
+            "Keep redirecting calmly."
+        )
+    if state.strikes:
+        return f"{state.strikes} earlier request(s) in this thread were redirected."
+    return ""
 
 
 def signals_from_screen(result: ScreenResult) -> Signals:
@@ -184,7 +197,7 @@ class Runtime:
         now = self.clock()
         settled = policy.precheck(state=state, incoming=msg, signals=base, now=now)
         if settled is not None:
-            return await self._commit_and_carry_out(msg, state, settled, base, None, "")
+            return await self._commit_and_carry_out(msg, state, settled, base, None, None)
 
         history = await self.store.recent_turns(
             msg.thread.key, limit=self.settings.assistant.history_turns
@@ -195,6 +208,7 @@ class Runtime:
             text=msg.text,
             history=history,
             screen_risk=base.screen_risk,
+            turn_note=turn_note(state, self.settings),
         )
         reply = self.assistant.begin(context)
         assessed = await self._assess(context)
@@ -219,7 +233,7 @@ class Runtime:
             failure = (await reply.outcome()).failed or "the assistant failed"
             decision = self._failed_turn(state, decision, failure)
         return await self._commit_and_carry_out(
-            msg, state, decision, signals, reply if shows_reply else None, assessed.reason
+            msg, state, decision, signals, reply if shows_reply else None, assessed
         )
 
     async def _assess(self, context: TurnContext) -> AssessmentOutcome:
@@ -260,7 +274,7 @@ class Runtime:
         decision: Decision,
         signals: Signals,
         reply: Reply | None,
-        assessment_note: str,
+        assessed: AssessmentOutcome | None,
     ) -> Outcome:
         now = self.clock()
         turns: list[TurnRecord] = []
@@ -277,6 +291,9 @@ class Runtime:
                     verdict=decision.verdict,
                     assessment=signals.assessment,
                     flagged=decision.strike,
+                    usage={"classifier": dict(assessed.usage)}
+                    if assessed and assessed.usage
+                    else {},
                 )
             )
         after = decision.state or before
@@ -297,7 +314,7 @@ class Runtime:
                 "assessment": (
                     assessment_to_json(signals.assessment) if signals.assessment else None
                 ),
-                "assessment_note": assessment_note,
+                "assessment_note": assessed.reason if assessed else "",
                 "reply_refused": signals.reply_refused,
                 "notes": list(decision.notes),
             },
@@ -323,7 +340,9 @@ class Runtime:
                 await reply.cancel()
             await self._tell_quietly(msg, notices.TURN_FAILED)
             raise
-        await self._carry_out(committed, reply=reply, verdict=decision.verdict)
+        await self._carry_out(
+            committed, reply=reply, verdict=decision.verdict, struck=decision.strike
+        )
         return Outcome(
             verdict=decision.verdict,
             actions=committed.actions,
@@ -405,7 +424,9 @@ class Runtime:
 
     # --- carrying out ----------------------------------------------------------------------------
 
-    async def _carry_out(self, committed: Committed, *, reply: Reply | None, verdict: str) -> None:
+    async def _carry_out(
+        self, committed: Committed, *, reply: Reply | None, verdict: str, struck: bool = False
+    ) -> None:
         cases = {c.number: c for c in committed.cases}
         failures = [
             failure
@@ -419,6 +440,47 @@ class Runtime:
         # Failures are reported after the decision's own actions, so the mod log reads in order:
         # the lock case first, then what the bot could not do about it.
         await self._report_failures(failures)
+        shown = [a.action for a in committed.actions if a.action.kind in REPLY_KINDS]
+        if reply is not None and shown:
+            await self._after_reply(shown[0].thread, reply, struck=struck)
+
+    async def _after_reply(self, thread: ThreadRef, reply: Reply, *, struck: bool) -> None:
+        """The reply's own signals (a refusal, an end_conversation call) once it has ended."""
+        outcome = await reply.outcome()
+        state = await self.store.load_thread(thread.key)
+        if state is None:
+            return
+        decision = policy.after_reply(
+            state=state,
+            struck=struck,
+            refused=outcome.refused,
+            end_tool=outcome.end_conversation,
+            dropped=outcome.dropped,
+            settings=self.settings,
+            now=self.clock(),
+        )
+        if decision is None:
+            return
+        committed = await self.store.commit(
+            at=self.clock(),
+            event_id=None,
+            state=decision.state,
+            actions=decision.actions,
+            audit=(
+                AuditEntry(
+                    kind="after_reply",
+                    actor="bot",
+                    thread_key=thread.key,
+                    data={
+                        "verdict": decision.verdict,
+                        "strike": decision.strike,
+                        "strikes_after": decision.state.strikes if decision.state else None,
+                        "notes": list(decision.notes),
+                    },
+                ),
+            ),
+        )
+        await self._carry_out(committed, reply=None, verdict=decision.verdict)
 
     async def _report_failures(self, failures: list[tuple[OwedAction, str]]) -> None:
         for item, error in failures:
@@ -500,7 +562,7 @@ class Runtime:
                         at=self.clock(),
                         verdict=action.kind,
                         hidden=outcome.refused,
-                        usage=outcome.usage,
+                        usage={"reply": dict(outcome.usage)} if outcome.usage else {},
                     ),
                 ),
             )
@@ -544,10 +606,6 @@ class Runtime:
 
     def policy_text(self) -> str:
         """The published criteria, from the live settings."""
-        p = self.settings.policy
-        return notices.policy_text(
-            redirects_before_lock=p.redirects_before_lock,
-            category_redirects=dict(p.category_redirects),
-            benign_turns_to_clear_strike=p.benign_turns_to_clear_strike,
-            crisis_window_hours=p.crisis_window.total_seconds() / 3600,
-        )
+        from bot.app import policy_text
+
+        return policy_text(self.settings)

@@ -38,6 +38,8 @@ class ReplyOutcome:
     refused: bool = False
     end_conversation: bool = False
     failed: str = ""  # a plain reason when the reply could not be produced
+    #: Oldest turns left out of the history to stay within the token budget.
+    dropped: int = 0
     usage: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -179,6 +179,7 @@ def thread_state_to_json(state: ThreadState) -> JSONObject:
         "first_strike_turn": state.first_strike_turn,
         "closed_category": state.closed_category,
         "closed_at": _opt_time_to_json(state.closed_at),
+        "history_trimmed": state.history_trimmed,
     }
 
 
@@ -196,6 +197,7 @@ _STATE_FIELDS: dict[str, Callable[[object], object]] = {
     "first_strike_turn": _opt_int,
     "closed_category": _choice(CATEGORIES),
     "closed_at": _opt_time_from_json,
+    "history_trimmed": _bool,
 }
 
 
