@@ -44,6 +44,9 @@ def _parser() -> argparse.ArgumentParser:
     cp = sub.add_parser("check-config", help="validate a config file and show what it sets")
     cp.add_argument("file", metavar="FILE")
 
+    sp = with_config(sub.add_parser("stats", help="tokens, cache-read share and cost"))
+    sp.add_argument("--since", metavar="WHEN", help="an ISO date/time, or an age like 30d")
+
     ap = sub.add_parser("audit", help="the hash-chained audit log")
     asub = ap.add_subparsers(dest="audit_command", metavar="ACTION")
     with_config(asub.add_parser("verify", help="check the chain; exit 1 if it was tampered with"))
@@ -74,6 +77,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_until_stopped(_console(settings, getattr(args, "store", None)))
         if command == "replay":
             return asyncio.run(_replay(settings, args.file, args.store))
+        if command == "stats":
+            return asyncio.run(_stats(settings, args))
         if command == "audit":
             if args.audit_command == "verify":
                 return asyncio.run(_audit_verify(settings, args.store))
@@ -201,6 +206,21 @@ async def _audit_export(settings: config_mod.Settings, args: argparse.Namespace)
         await store.close()
     if args.out:
         print(f"wrote {count} records to {args.out}", file=sys.stderr)
+    return 0
+
+
+async def _stats(settings: config_mod.Settings, args: argparse.Namespace) -> int:
+    from bot import stats
+    from bot.app import make_store
+
+    since = parse_since(args.since) if args.since else None
+    store = await make_store(settings, args.store)
+    try:
+        rows = await store.usage(since=since)
+    finally:
+        await store.close()
+    by_day, by_thread = stats.tally(rows, settings.prices)
+    print(stats.render(by_day, by_thread))
     return 0
 
 

@@ -73,6 +73,24 @@ class AssistantSettings:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class Price:
+    """US dollars per million tokens of each kind, for one model."""
+
+    input: float
+    output: float
+    cache_write: float
+    cache_read: float
+
+
+#: List prices of the Sonnet and Haiku tiers (per million tokens) when this table was written;
+#: check Anthropic's pricing page and override in [prices."model-id"] before relying on costs.
+DEFAULT_PRICES: dict[str, Price] = {
+    DEFAULT_REPLY_MODEL: Price(input=3.0, output=15.0, cache_write=3.75, cache_read=0.30),
+    DEFAULT_CLASSIFIER_MODEL: Price(input=1.0, output=5.0, cache_write=1.25, cache_read=0.10),
+}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class StorageSettings:
     """Where the bot keeps its state."""
 
@@ -118,6 +136,7 @@ class Settings:
     storage: StorageSettings = field(default_factory=StorageSettings)
     crisis: CrisisSettings = field(default_factory=CrisisSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    prices: Mapping[str, Price] = field(default_factory=lambda: dict(DEFAULT_PRICES))
     source: str = "<defaults>"
 
 
@@ -221,6 +240,24 @@ def _category_map(value: Any) -> dict[str, int]:
     return out
 
 
+def _prices(value: Any) -> dict[str, Price]:
+    if not isinstance(value, dict):
+        raise ValueError('expected tables like [prices."claude-sonnet-5-5"]')
+    out = dict(DEFAULT_PRICES)
+    for model, table in value.items():
+        keys = {"input", "output", "cache_write", "cache_read"}
+        if not isinstance(table, dict) or set(table) != keys:
+            raise ValueError(f"{model}: expected exactly the keys {', '.join(sorted(keys))}")
+        numbers = {}
+        for k in sorted(keys):
+            v = table[k]
+            if isinstance(v, bool) or not isinstance(v, int | float) or v < 0:
+                raise ValueError(f"{model}.{k}: expected dollars per million tokens, got {v!r}")
+            numbers[k] = float(v)
+        out[model] = Price(**numbers)
+    return out
+
+
 def _resources(value: Any) -> tuple[CrisisResource, ...]:
     if not isinstance(value, list):
         raise ValueError("expected an array of tables ([[crisis.resources]])")
@@ -288,10 +325,18 @@ def parse(data: Mapping[str, Any], *, source: str = "<memory>") -> Settings:
     """Validate a parsed TOML document into Settings, or raise ConfigError listing every problem."""
     problems: list[str] = []
     sections: dict[str, dict[str, Any]] = {name: {} for name in _SCHEMA}
+    prices: dict[str, Price] = dict(DEFAULT_PRICES)
     for section, body in data.items():
+        if section == "prices":
+            try:
+                prices = _prices(body)
+            except ValueError as exc:
+                problems.append(f"prices.{exc}")
+            continue
         if section not in _SCHEMA:
             problems.append(
-                f"[{section}]: unknown section; expected one of {', '.join(sorted(_SCHEMA))}"
+                f"[{section}]: unknown section; expected one of "
+                f"{', '.join(sorted([*_SCHEMA, 'prices']))}"
             )
             continue
         if not isinstance(body, dict):
@@ -312,7 +357,9 @@ def parse(data: Mapping[str, Any], *, source: str = "<memory>") -> Settings:
     built: dict[str, Any] = {}
     for section, cls in _SECTION_TYPES.items():
         built[section] = cls(**sections[section])
-    settings = Settings(source=source, name=sections["bot"].get("name", "threadkeeper"), **built)
+    settings = Settings(
+        source=source, name=sections["bot"].get("name", "threadkeeper"), prices=prices, **built
+    )
     problems.extend(_cross_checks(settings))
     if problems:
         raise ConfigError([f"{source}: {p}" for p in problems])

@@ -61,6 +61,15 @@ class Turn:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class UsageRow:
+    """The usage fields of the model calls made for one stored turn."""
+
+    thread_key: str
+    at: datetime
+    usage: Mapping[str, Any]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class AuditEntry:
     """An audit record to append; `excerpt` is kept outside the chain, which holds its digest."""
 
@@ -182,6 +191,10 @@ class Store(Protocol):
 
     async def recent_turns(self, thread_key: str, *, limit: int) -> list[Turn]:
         """The thread's last `limit` turns, oldest first (hidden ones included, flagged)."""
+        ...
+
+    async def usage(self, *, since: datetime | None = None) -> list[UsageRow]:
+        """Turns that recorded model usage, oldest first."""
         ...
 
     async def recent_locks(self, *, workspace: str, user_id: str, since: datetime) -> int:

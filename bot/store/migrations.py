@@ -151,6 +151,10 @@ INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{genesis}');
 #: Every migration, in order. Append only.
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(1, "initial", _INITIAL.replace("{genesis}", GENESIS)),
+    # `stats` reads the usage of model calls by date; only turns that made a call are indexed.
+    Migration(
+        2, "turns_usage_by_time", "CREATE INDEX turns_usage_at ON turns (at) WHERE usage != '{}';"
+    ),
 )
 
 _CREATE_TABLE = """

@@ -44,6 +44,7 @@ from bot.store.base import (
     Turn,
     TurnRecord,
     TurnRole,
+    UsageRow,
 )
 from bot.store.chain import GENESIS, canonical_json, digest, record_hash
 from bot.store.codec import THREAD_STATUSES
@@ -246,10 +247,19 @@ class SqliteStore:
 
     async def _connect(self) -> aiosqlite.Connection:
         where = str(self.path)
+        folder = Path(where).parent
+        if where != ":memory:" and not folder.is_dir():
+            raise StoreError(
+                f"cannot open the database at {where}: the folder {folder} does not exist"
+            )
+        # isolation_level=None: sqlite3 opens no transactions of its own; ours are explicit.
+        connecting = aiosqlite.connect(self.path, isolation_level=None)
         try:
-            # isolation_level=None: sqlite3 opens no transactions of its own; ours are explicit.
-            db = await aiosqlite.connect(self.path, isolation_level=None)
+            db = await connecting
         except sqlite3.Error as exc:
+            # aiosqlite stops its worker thread without waiting for it; join it so the thread does
+            # not call back into this event loop after it has closed (a private attribute, pinned).
+            await asyncio.to_thread(connecting._thread.join, 5)
             raise StoreError(f"cannot open the database at {where}: {exc}") from exc
         try:
             db.row_factory = sqlite3.Row
@@ -699,6 +709,27 @@ class SqliteStore:
             )
         except ValueError as exc:
             raise StoreError(f"turn {row['seq']} does not load: {exc}") from exc
+
+    async def usage(self, *, since: datetime | None = None) -> list[UsageRow]:
+        """Turns that recorded model usage, oldest first."""
+        floor = self._time(since) if since is not None else ""
+
+        def read(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+            return conn.execute(
+                "SELECT thread_key, at, usage FROM turns WHERE usage != '{}' AND at >= ? "
+                "ORDER BY at, seq",
+                (floor,),
+            ).fetchall()
+
+        rows = await self._call("read usage", read)
+        return [
+            UsageRow(
+                thread_key=row["thread_key"],
+                at=codec.time_from_json(row["at"]),
+                usage=json.loads(row["usage"]),
+            )
+            for row in rows
+        ]
 
     async def recent_locks(self, *, workspace: str, user_id: str, since: datetime) -> int:
         """Locks of this user's threads since `since` and since their last pardon."""
