@@ -43,6 +43,13 @@ _RETRYABLE = (
     anthropic.InternalServerError,
     anthropic.APIConnectionError,
 )
+#: An `event: error` inside a 200 stream arrives as a plain APIStatusError with the error's type.
+_RETRYABLE_TYPES = frozenset({"overloaded_error", "api_error", "rate_limit_error"})
+
+
+def retryable(exc: BaseException) -> bool:
+    """Whether trying the same call again may help."""
+    return isinstance(exc, _RETRYABLE) or getattr(exc, "type", None) in _RETRYABLE_TYPES
 
 
 def make_client(settings: AssistantSettings) -> anthropic.AsyncAnthropic:
@@ -105,7 +112,9 @@ async def with_retries(
     for attempt in range(attempts):
         try:
             return await call()
-        except _RETRYABLE as exc:
+        except anthropic.APIError as exc:
+            if not retryable(exc):
+                raise
             last = exc
             wait = min(_retry_after(exc) or 0.5 * 2**attempt, max_wait)
             if attempt + 1 >= attempts or time.monotonic() + wait >= deadline:
@@ -264,11 +273,11 @@ class ClaudeAssistant:
                     ReplyOutcome(text=_joined(reply), failed="the reply stalled", dropped=dropped)
                 )
                 return
-            except anthropic.APIError as exc:
-                retryable = isinstance(exc, _RETRYABLE)
+            except Exception as exc:
+                # SDK errors, and the HTTP library's own (a dropped stream is not always wrapped).
                 wait = min(_retry_after(exc) or 0.5 * 2**attempt, s.max_retry_wait.total_seconds())
                 if (
-                    retryable
+                    (retryable(exc) or not isinstance(exc, anthropic.APIError))
                     and not reply.has_text
                     and attempt + 1 < s.max_attempts
                     and time.monotonic() + wait < deadline
@@ -350,7 +359,8 @@ class ClaudeClassifier:
                 max_wait=s.max_retry_wait.total_seconds(),
                 what="assessment",
             )
-        except anthropic.APIError as exc:
+        except Exception as exc:  # any failure is "unknown": the screen still decides
+            log.warning("assessment failed: %s", describe_error(exc))
             return AssessmentOutcome(assessment=None, reason=describe_error(exc))
         usage = usage_of(message, model)
         if message.stop_reason == "refusal":
