@@ -1,4 +1,4 @@
-"""Claude through the real SDK against the local Messages API fake: gated, cached, honest about failure."""
+"""Claude through the real SDK and a local Messages API: gated, cached, honest about failure."""
 
 from __future__ import annotations
 
@@ -336,7 +336,7 @@ async def test_end_conversation_tool_is_only_a_signal(bot: Bot, fake: FakeMessag
     records = await bot.store.audit_records()
     assert any("not honoured" in json.dumps(r.data) for r in records)
     assert await bot.say("ok, another question") == "reply"
-    tools = [r for r in fake.requests if r.stream][0].body["tools"]
+    tools = next(r for r in fake.requests if r.stream).body["tools"]
     assert tools[0]["name"] == "end_conversation" and "last resort" in tools[0]["description"]
 
 
