@@ -46,8 +46,8 @@ def lock_notice(*, category: str, redirects: int) -> str:
 def ended_on_request() -> str:
     """The notice for a thread the user asked to end."""
     return (
-        "This thread has been ended at your request. Nothing else happens: you can start a fresh "
-        "thread at any time by mentioning me in the channel."
+        "This thread has been ended at your request; nothing is held against you. You can start "
+        "a fresh thread at any time by mentioning me in the channel."
     )
 
 

@@ -86,3 +86,35 @@ def test_parse_since() -> None:
     now = datetime(2026, 5, 10, tzinfo=UTC)
     assert parse_since("30d", now=now) == datetime(2026, 4, 10, tzinfo=UTC)
     assert parse_since("2026-01-02", now=now) == datetime(2026, 1, 2, tzinfo=UTC)
+
+
+def test_sigterm_stops_the_console_cleanly(tmp_path: Path) -> None:
+    """SIGTERM while waiting for input ends the process with exit 0 and no traceback."""
+    import signal
+    import time
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "run", "--store", str(tmp_path / "s.db")],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+    try:
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write(b"@bot hello\n")
+        proc.stdin.flush()
+        deadline = time.monotonic() + 20
+        seen = b""
+        while b"running offline" not in seen:
+            assert time.monotonic() < deadline, seen
+            seen += proc.stdout.read1(4096)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
+    assert proc.returncode == 0, err.decode()
+    assert b"Traceback" not in err

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
+import textwrap
+
 from bot.modlog import render_text
 from bot.records import Action, Case
 
@@ -33,9 +36,22 @@ def paint(text: str, style: str, *, color: bool) -> str:
     return f"{STYLES[style]}{text}{RESET}" if color and style in STYLES else text
 
 
-def indent(text: str, prefix: str) -> str:
-    """Prefix every line, so multi-line notices stay readable in a scrolling terminal."""
-    return "\n".join(prefix + line for line in text.splitlines() or [""])
+def indent(text: str, prefix: str, *, width: int | None = None) -> str:
+    """Prefix and wrap every line, so notices stay readable in a scrolling terminal."""
+    width = width or shutil.get_terminal_size((100, 24)).columns
+    room = max(width - len(prefix) - 1, 30)
+    lines: list[str] = []
+    in_code = False
+    for line in text.splitlines() or [""]:
+        if line.lstrip().startswith("```"):
+            in_code = not in_code
+        if in_code or line.lstrip().startswith("```"):
+            lines.append(prefix + line)  # code keeps its lines as written
+            continue
+        hang = " " * (len(line) - len(line.lstrip("-> ")))
+        wrapped = textwrap.wrap(line, room, subsequent_indent=hang) or [""]
+        lines.extend(prefix + w for w in wrapped)
+    return "\n".join(lines)
 
 
 def action_text(action: Action, *, bot_name: str, color: bool) -> str:

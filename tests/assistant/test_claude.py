@@ -403,3 +403,59 @@ async def test_replay_runs_on_claude_through_the_environment(fake: FakeMessagesA
     ]
     assert lines[0]["text"] == "Here is my answer about hello."
     assert any("output_config" in r.body for r in fake.requests)
+
+
+async def test_long_history_is_trimmed_and_the_user_told_once(
+    fake: FakeMessagesAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the token budget the oldest turns are dropped; one notice says so."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
+    script(fake)
+    settings = Settings(assistant=AssistantSettings(history_tokens=500))
+    store = await open_store(str(tmp_path / "bot.db"))
+    b = Bot(store, fake, settings)
+    try:
+        await b.say("first " + "words " * 100, opens=True)
+        for i in range(5):
+            await b.say(f"turn {i} " + "words " * 100)
+        assert b.texts().count(notices.HISTORY_TRIMMED) == 1
+        last = [r for r in fake.requests if r.stream][-1].body
+        assert "first words" not in json.dumps(last["messages"])
+    finally:
+        await b.assistant.aclose()
+        await store.close()
+
+
+@pytest.mark.slow
+async def test_console_runs_on_claude_through_the_environment(
+    fake: FakeMessagesAPI, tmp_path: Path
+) -> None:
+    """The README's run command uses Claude when the key is set, with no other change."""
+    script(fake)
+    env = {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": str(ROOT),
+        "ANTHROPIC_API_KEY": "test-key",
+        "ANTHROPIC_BASE_URL": fake.url,
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "bot",
+        "run",
+        "--store",
+        str(tmp_path / "c.db"),
+        cwd=ROOT,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    lines = "@bot hello\n" + "harm again\n" * 4 + "/quit\n"
+    out, err = await asyncio.wait_for(proc.communicate(lines.encode()), 60)
+    assert proc.returncode == 0, err.decode()
+    text = out.decode()
+    assert "Claude (claude-sonnet-5-5)" in text
+    assert "Here is my answer about hello." in text
+    assert "This thread has been closed" in text and "Case #1" in text

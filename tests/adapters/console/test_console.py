@@ -128,3 +128,14 @@ def test_parse_line() -> None:
     assert parse_line("@Threadkeeper: hi").mention
     assert not parse_line("email me @ home").mention
     assert parse_line('/note 3 "two words"').args == ("3", "two words")
+
+
+def test_indent_wraps_prose_but_not_code() -> None:
+    """Long prose wraps under its prefix; fenced code keeps its lines."""
+    from adapters.console.render import indent
+
+    prose = "word " * 30
+    code = "```py\n" + "x = 1  # " + "c" * 80 + "\n```"
+    out = indent(prose + "\n" + code, "    ", width=40).splitlines()
+    assert all(len(line) <= 40 for line in out[:-3])
+    assert out[-2] == "    x = 1  # " + "c" * 80
