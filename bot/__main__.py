@@ -21,6 +21,7 @@ from typing import TextIO
 
 from bot import config as config_mod
 from bot.errors import ConfigError, ReplayError, ThreadkeeperError
+from bot.store.base import Store
 
 log = logging.getLogger("bot")
 
@@ -119,6 +120,24 @@ def _run_until_stopped(coro: object) -> int:
         return 0
 
 
+async def close_store(store: Store) -> None:
+    """Close the store even if a stop request (Ctrl-C, SIGTERM) arrives while it closes.
+
+    A stop that lands during shutdown would otherwise interrupt the close and let the event loop
+    end while SQLite's worker thread still owes it an answer.
+    """
+    closing = asyncio.ensure_future(store.close())
+    interrupted = False
+    while not closing.done():
+        try:
+            await asyncio.shield(closing)
+        except asyncio.CancelledError:
+            interrupted = True
+    closing.result()
+    if interrupted:
+        raise asyncio.CancelledError
+
+
 async def _console(settings: config_mod.Settings, store_path: str | None) -> int:
     from adapters.console.adapter import ConsoleAdapter, ConsoleSession, read_lines
     from bot.app import make_runtime, make_store
@@ -140,7 +159,7 @@ async def _console(settings: config_mod.Settings, store_path: str | None) -> int
                 break
         return 0
     finally:
-        await store.close()
+        await close_store(store)
 
 
 async def _replay(settings: config_mod.Settings, file: str, store_path: str | None) -> int:
@@ -158,7 +177,7 @@ async def _replay(settings: config_mod.Settings, file: str, store_path: str | No
             )
             await replay.run(steps, runtime=runtime, adapter=adapter, clock=clock, out=sys.stdout)
         finally:
-            await store.close()
+            await close_store(store)
     return 0
 
 
@@ -181,7 +200,7 @@ async def _audit_verify(settings: config_mod.Settings, store_path: str | None) -
     try:
         report = await store.verify_audit()
     finally:
-        await store.close()
+        await close_store(store)
     print(format_report(report))
     return 0 if report.ok else 1
 
@@ -203,7 +222,7 @@ async def _audit_export(settings: config_mod.Settings, args: argparse.Namespace)
             )
             count = await export(store, fmt=args.format, since=since, out=out)
     finally:
-        await store.close()
+        await close_store(store)
     if args.out:
         print(f"wrote {count} records to {args.out}", file=sys.stderr)
     return 0
@@ -218,7 +237,7 @@ async def _stats(settings: config_mod.Settings, args: argparse.Namespace) -> int
     try:
         rows = await store.usage(since=since)
     finally:
-        await store.close()
+        await close_store(store)
     by_day, by_thread = stats.tally(rows, settings.prices)
     print(stats.render(by_day, by_thread))
     return 0

@@ -117,4 +117,4 @@ def test_sigterm_stops_the_console_cleanly(tmp_path: Path) -> None:
             proc.kill()
             proc.communicate()
     assert proc.returncode == 0, err.decode()
-    assert b"Traceback" not in err
+    assert b"Traceback" not in err, err.decode()
