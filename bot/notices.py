@@ -9,8 +9,14 @@ from __future__ import annotations
 
 from bot.records import CATEGORY_WORDS
 
-#: How each platform shows the criteria; adapters pass their own when rendering notices.
-POLICY_HINT = "the `policy` command"
+#: Where a notice names the command that shows the criteria. Each platform has its own (`/policy`
+#: on Discord, the slash command on Slack, `policy` in the console): adapters call `for_platform`.
+POLICY_HINT = "{policy_command}"
+
+
+def for_platform(text: str, *, policy_command: str) -> str:
+    """A fixed text with the platform's way of showing the criteria filled in."""
+    return text.replace(POLICY_HINT, policy_command)
 
 
 def warning(category: str) -> str:
@@ -81,7 +87,7 @@ REPLY_INTERRUPTED = (
 # The offline assistant's fixed replies: it says what it is, and never pretends to be Claude.
 OFFLINE_REPLY = (
     "I'm running offline (no Claude API key is configured), so I can't give a real answer. "
-    "The moderation still works: try the `policy` command to see the rules."
+    "The moderation still works, and its rules are published: ask for the policy."
 )
 OFFLINE_REDIRECT = (
     "I'm running offline, but I wouldn't help with that request anyway. Is there something else "

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
+from bot import notices
 from bot.adapter import ALL_ACTIONS
 from bot.errors import ReplayError
 from bot.records import (
@@ -191,7 +192,11 @@ def _line(
             line["user"] = case.user_id
             if case.priority:
                 line["priority"] = True
-    text = streamed if streamed is not None else action.text
+    text = (
+        streamed
+        if streamed is not None
+        else notices.for_platform(action.text, policy_command="the policy command")
+    )
     if text:
         line["text"] = text
     return line

@@ -343,3 +343,13 @@ def test_uphold_note_and_pardon_are_cases() -> None:
     assert empty.verdict == "refused"
     pardon = policy.moderate(state=None, command=command("pardon", user_id="u9"), now=T0)
     assert pardon.cases[0].kind == "pardon" and pardon.cases[0].user_id == "u9"
+
+
+def test_lock_notice_names_the_platforms_policy_command() -> None:
+    """Each adapter fills in its own way of showing the criteria; no placeholder leaks."""
+    from bot import notices
+
+    text = run(state(strikes=3, status="warned"), HARMFUL).actions[0].text
+    assert notices.POLICY_HINT in text
+    shown = notices.for_platform(text, policy_command="`/policy`")
+    assert "`/policy`" in shown and "{" not in shown

@@ -11,10 +11,12 @@ import logging
 import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from datetime import datetime
 
 from adapters.console.render import action_text, case_text, indent, paint
 from adapters.console.translate import COMMANDS, Line, parse_line
+from bot import notices
 from bot.adapter import ALL_ACTIONS
 from bot.config import Settings
 from bot.modlog import render_text
@@ -33,6 +35,7 @@ from bot.runtime import Runtime
 log = logging.getLogger(__name__)
 
 PLATFORM = "console"
+POLICY_COMMAND = "the `policy` command"
 WORKSPACE = "local"
 CHANNEL = "general"
 
@@ -71,7 +74,8 @@ class ConsoleAdapter:
                 )
             )
             return
-        self._write(action_text(action, bot_name=self._bot, color=self._color))
+        text = notices.for_platform(action.text, policy_command=POLICY_COMMAND)
+        self._write(action_text(replace(action, text=text), bot_name=self._bot, color=self._color))
 
     async def stream_reply(self, thread: ThreadRef, chunks: AsyncIterator[str], *, key: str) -> str:
         """Print the reply as it streams in."""
