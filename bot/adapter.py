@@ -8,9 +8,12 @@ runtime treats an action outside that set as an error (UnsupportedAction), never
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from bot.records import Action, ActionKind, Case, ThreadRef
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 
 class Adapter(Protocol):
@@ -30,6 +33,22 @@ class Adapter(Protocol):
 
     async def stream_reply(self, thread: ThreadRef, chunks: AsyncIterator[str], *, key: str) -> str:
         """Show the assistant's reply as it streams; returns the text shown."""
+        ...
+
+
+class Service(Adapter, Protocol):
+    """An adapter that connects to its platform and feeds events to the runtime.
+
+    `python -m bot run` builds every configured service, one runtime over all of them (one store,
+    one set of thread lanes), then runs each service's `serve` on the same event loop.
+    """
+
+    async def check(self) -> list[str]:
+        """Start-up checks (tokens, channels, permissions): one plain sentence per problem."""
+        ...
+
+    async def serve(self, runtime: Runtime) -> None:
+        """Connect and feed platform events to `runtime.handle` until cancelled."""
         ...
 
 

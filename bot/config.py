@@ -127,6 +127,54 @@ class ConsoleSettings:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class DiscordSettings:
+    """The Discord adapter: on when the section is present and its token variable is set."""
+
+    token_env: str = "DISCORD_TOKEN"
+    #: The channel that receives one embed per case.
+    mod_log_channel: int = 0
+    #: Members with this role may moderate (as may anyone with Manage Threads); 0 for none. It is
+    #: also the one ping the bot ever sends: on a crisis case, when `ping_on_crisis` is true.
+    moderator_role: int = 0
+    ping_on_crisis: bool = False
+    #: Channels where a mention opens a thread; empty means every channel the bot can read.
+    channels: tuple[int, ...] = ()
+
+    def token(self) -> str | None:
+        """The bot token from the environment."""
+        return os.environ.get(self.token_env) or None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SlackSettings:
+    """The Slack adapter: Socket Mode with an app token, else HTTP with signed requests."""
+
+    bot_token_env: str = "SLACK_BOT_TOKEN"
+    app_token_env: str = "SLACK_APP_TOKEN"
+    signing_secret_env: str = "SLACK_SIGNING_SECRET"
+    #: The channel id (C...) that receives one message per case.
+    mod_log_channel: str = ""
+    #: User ids (U...) allowed to moderate, and/or a user group id (S...) whose members may.
+    moderators: tuple[str, ...] = ()
+    moderator_group: str = ""
+    #: The port for HTTP mode.
+    port: int = 3000
+    slash_command: str = "/threadkeeper"
+
+    def bot_token(self) -> str | None:
+        """The bot token (xoxb-...) from the environment."""
+        return os.environ.get(self.bot_token_env) or None
+
+    def app_token(self) -> str | None:
+        """The app-level token (xapp-...) for Socket Mode, when set."""
+        return os.environ.get(self.app_token_env) or None
+
+    def signing_secret(self) -> str | None:
+        """The signing secret for HTTP mode."""
+        return os.environ.get(self.signing_secret_env) or None
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Settings:
     """Everything the bot is configured with, validated and frozen."""
 
@@ -137,6 +185,9 @@ class Settings:
     crisis: CrisisSettings = field(default_factory=CrisisSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     prices: Mapping[str, Price] = field(default_factory=lambda: dict(DEFAULT_PRICES))
+    #: None when the config has no [discord] / [slack] section.
+    discord: DiscordSettings | None = None
+    slack: SlackSettings | None = None
     source: str = "<defaults>"
 
 
@@ -218,6 +269,37 @@ def _env_name(value: Any) -> str:
             "that is not one; secrets go in the environment, never in this file"
         )
     return text
+
+
+def _snowflake(value: Any) -> int:
+    if isinstance(value, str) and value.isdigit():
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValueError(f"expected a Discord id (a number; 0 for none), got {value!r}")
+    return value
+
+
+def _snowflakes(value: Any) -> tuple[int, ...]:
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of Discord channel ids, got {value!r}")
+    return tuple(_snowflake(v) for v in value)
+
+
+def _slack_id(prefixes: str) -> Converter:
+    def convert(value: Any) -> str:
+        if not isinstance(value, str) or (value and value[:1] not in prefixes):
+            raise ValueError(
+                f"expected a Slack id starting with {' or '.join(prefixes)}, got {value!r}"
+            )
+        return value
+
+    return convert
+
+
+def _slack_ids(value: Any) -> tuple[str, ...]:
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of Slack user ids (U...), got {value!r}")
+    return tuple(_slack_id("UW")(v) for v in value)
 
 
 def _names(value: Any) -> tuple[str, ...]:
@@ -305,6 +387,23 @@ _SCHEMA: dict[str, dict[str, tuple[str, Converter]]] = {
         "resources": ("resources", _resources),
         "verified_on": ("verified_on", _str),
     },
+    "discord": {
+        "token_env": ("token_env", _env_name),
+        "mod_log_channel": ("mod_log_channel", _snowflake),
+        "moderator_role": ("moderator_role", _snowflake),
+        "ping_on_crisis": ("ping_on_crisis", _bool),
+        "channels": ("channels", _snowflakes),
+    },
+    "slack": {
+        "bot_token_env": ("bot_token_env", _env_name),
+        "app_token_env": ("app_token_env", _env_name),
+        "signing_secret_env": ("signing_secret_env", _env_name),
+        "mod_log_channel": ("mod_log_channel", _slack_id("CG")),
+        "moderators": ("moderators", _slack_ids),
+        "moderator_group": ("moderator_group", _slack_id("S")),
+        "port": ("port", _int(1, 65535)),
+        "slash_command": ("slash_command", _str),
+    },
     "console": {
         "users": ("users", _names),
         "moderators": ("moderators", _names),
@@ -357,6 +456,9 @@ def parse(data: Mapping[str, Any], *, source: str = "<memory>") -> Settings:
     built: dict[str, Any] = {}
     for section, cls in _SECTION_TYPES.items():
         built[section] = cls(**sections[section])
+    for section, cls in (("discord", DiscordSettings), ("slack", SlackSettings)):
+        if section in data:
+            built[section] = cls(**sections[section])
     settings = Settings(
         source=source, name=sections["bot"].get("name", "threadkeeper"), prices=prices, **built
     )
@@ -374,6 +476,14 @@ def _cross_checks(settings: Settings) -> list[str]:
             f"assistant.api_key_env: provider is 'claude' but the environment variable "
             f"{a.api_key_env} is not set"
         )
+    if settings.discord is not None and not settings.discord.mod_log_channel:
+        problems.append("discord.mod_log_channel: required: the channel id that receives cases")
+    if settings.slack is not None and not settings.slack.mod_log_channel:
+        problems.append(
+            "slack.mod_log_channel: required: the channel id (C...) that receives cases"
+        )
+    if settings.slack is not None and not settings.slack.slash_command.startswith("/"):
+        problems.append("slack.slash_command: expected a command starting with /")
     clash = set(settings.console.users) & set(settings.console.moderators)
     if clash:
         problems.append(
@@ -404,8 +514,11 @@ def load(path: str | Path | None) -> Settings:
 def describe(settings: Settings) -> str:
     """A human summary for `check-config`: every value, secrets shown only as set or not set."""
     lines = [f"config: {settings.source}"]
-    for section in ("policy", "assistant", "storage", "crisis", "console"):
+    for section in ("policy", "assistant", "storage", "crisis", "console", "discord", "slack"):
         obj = getattr(settings, section)
+        if obj is None:
+            lines.append(f"  [{section}]: not configured")
+            continue
         for f in fields(obj):
             value = getattr(obj, f.name)
             if f.name.endswith("_env"):
