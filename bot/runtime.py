@@ -79,7 +79,7 @@ def signals_from_screen(result: ScreenResult) -> Signals:
         screen_risk=result.risk,
         screen_harmful=result.harmful,
         screen_abusive=result.abusive,
-        screen_category=result.category,  # type: ignore[arg-type]  # validated by the screen
+        screen_category=result.category,
         screen_end_request=result.end_request,
         screen_affirmative=result.affirmative,
         screen_negative=result.negative,

@@ -29,28 +29,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Literal
 
+from bot.records import Category, Risk
 from bot.safety.normalize import clean, fold_both, unleet
 
 __all__ = ["Category", "Risk", "ScreenResult", "screen"]
-
-Risk = Literal["none", "self", "others"]
-Category = Literal[
-    "none",
-    "violent_crimes",
-    "nonviolent_crimes",
-    "sex_crimes",
-    "child_sexual_exploitation",
-    "indiscriminate_weapons",
-    "hate",
-    "harassment",
-    "self_harm",
-    "sexual_content",
-    "privacy",
-    "specialized_advice",
-    "other",
-]
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -61,7 +44,7 @@ class ScreenResult:
     end_request: bool = False
     harmful: bool = False
     abusive: bool = False
-    category: str = "none"  # one of `Category`
+    category: Category = "none"
     affirmative: bool = False
     negative: bool = False
     matched: tuple[str, ...] = ()
