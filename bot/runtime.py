@@ -447,6 +447,8 @@ class Runtime:
     async def _after_reply(self, thread: ThreadRef, reply: Reply, *, struck: bool) -> None:
         """The reply's own signals (a refusal, an end_conversation call) once it has ended."""
         outcome = await reply.outcome()
+        if not (outcome.refused or outcome.end_conversation or outcome.dropped):
+            return  # the common case: nothing to add, and no store read (see bench/RESULTS.md)
         state = await self.store.load_thread(thread.key)
         if state is None:
             return
