@@ -62,6 +62,10 @@ CONFIRM_END = (
     "(You can always start a new one.)"
 )
 END_CANCELLED = "Okay, the thread stays open."
+KEPT_OPEN_IN_CRISIS = (
+    "I'll keep this thread open for now, so that you can still reach someone here. You don't "
+    "have to reply, and a moderator can close it for you."
+)
 UNLOCKED = "A moderator has reopened this thread. You can carry on here."
 NOT_A_MODERATOR = "Only moderators can do that."
 NOT_CLOSED = "That thread is not locked or ended, so there is nothing to unlock."
@@ -75,6 +79,7 @@ TURN_FAILED = (
     "Sorry, something went wrong on my side and I couldn't answer that. It didn't count against "
     "you; please try again in a moment."
 )
+NO_REPLY_TEXT = "(No reply.)"
 REPLY_CUT_OFF = "\n\n[My reply was cut off by a problem on my side. Please ask again.]"
 HISTORY_TRIMMED = (
     "This thread is getting long: I can now only read its most recent messages, so I may have "

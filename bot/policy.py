@@ -56,17 +56,29 @@ def is_closed(state: ThreadState) -> bool:
     return state.status in ("locked", "ended")
 
 
+def in_crisis_window(state: ThreadState, settings: Settings, now: datetime) -> bool:
+    """Whether a risk signal was seen recently enough that the bot must not close the thread."""
+    return (
+        state.last_risk_at is not None and now - state.last_risk_at < settings.policy.crisis_window
+    )
+
+
 def precheck(
-    *, state: ThreadState, incoming: Incoming, signals: Signals, now: datetime
+    *, state: ThreadState, incoming: Incoming, signals: Signals, settings: Settings, now: datetime
 ) -> Decision | None:
     """Settle a turn that needs neither the model nor the classifier, or return None.
 
     Called with the local screen only (`signals.assessment` is None). A closed thread is ignored;
-    a pending end request is answered by the user who asked ("yes" ends, "no" keeps it open).
+    a pending end request is answered by the user who asked ("yes" ends, "no" keeps it open),
+    except inside the crisis window, where the bot never ends a thread.
     """
     if is_closed(state):
         return Decision(verdict="ignored", actions=(Action(kind="ignored", thread=state.ref),))
-    if state.pending_end_by is not None and incoming.author.id == state.pending_end_by:
+    if (
+        state.pending_end_by is not None
+        and incoming.author.id == state.pending_end_by
+        and not in_crisis_window(state, settings, now)
+    ):
         if signals.risk == "none" and signals.screen_affirmative:
             return _end(state, incoming.author.id, now)
         if signals.screen_negative:
@@ -79,10 +91,16 @@ def precheck(
     return None
 
 
-def confirm(*, state: ThreadState, confirmation: EndConfirmation, now: datetime) -> Decision:
+def confirm(
+    *, state: ThreadState, confirmation: EndConfirmation, settings: Settings, now: datetime
+) -> Decision:
     """A button answer to the end-of-thread question; only the user who asked may answer."""
     if is_closed(state) or state.pending_end_by != confirmation.author.id:
         return Decision(verdict="ignored", actions=(Action(kind="ignored", thread=state.ref),))
+    if confirmation.confirmed and in_crisis_window(state, settings, now):
+        return _keep_open_in_crisis(
+            replace(state, pending_end_by=None), confirmation.author.id, excerpt=()
+        )
     if confirmation.confirmed:
         return _end(state, confirmation.author.id, now)
     kept = replace(state, pending_end_by=None)
@@ -122,7 +140,8 @@ def decide(
     now: datetime,
 ) -> Decision:
     """Apply the ladder to one user turn whose signals (screen, classifier, reply) are all in."""
-    if (settled := precheck(state=state, incoming=incoming, signals=signals, now=now)) is not None:
+    settled = precheck(state=state, incoming=incoming, signals=signals, settings=settings, now=now)
+    if settled is not None:
         return settled
     policy = settings.policy
     # Any turn that is not an answer to the question withdraws a pending end request.
@@ -132,14 +151,14 @@ def decide(
     if signals.risk != "none":
         return _crisis(state, incoming, signals, settings, now, excerpt)
 
-    in_crisis_window = (
-        state.last_risk_at is not None and now - state.last_risk_at < policy.crisis_window
-    )
+    crisis_window = in_crisis_window(state, settings, now)
     if signals.harmful:
-        if in_crisis_window:
+        if crisis_window:
             return _harmful_in_crisis(state, incoming, signals, excerpt)
         return _harmful(state, incoming, signals, history, policy, now, excerpt)
 
+    if signals.end_request and crisis_window:
+        return _keep_open_in_crisis(state, incoming.author.id, excerpt=excerpt, reply=True)
     if signals.end_request:
         asked = replace(state, pending_end_by=incoming.author.id, benign_streak=0)
         return Decision(
@@ -159,6 +178,35 @@ def decide(
     return _benign(state, signals, policy)
 
 
+def _keep_open_in_crisis(
+    state: ThreadState, user_id: str, *, excerpt: tuple[str, ...], reply: bool = False
+) -> Decision:
+    """Someone who may be at risk asked to end the thread: the bot keeps it open (ending must
+    never abandon a person in danger), answers, and hands the request to the moderators."""
+    case = draft_case(
+        kind="crisis",
+        state=state,
+        user_id=user_id,
+        priority=True,
+        category="self_harm",
+        summary=(
+            "The user asked to end the thread during the crisis window. The bot keeps it open; "
+            "moderators can close it."
+        ),
+        excerpts=excerpt,
+    )
+    return Decision(
+        verdict="kept_open",
+        state=replace(state, pending_end_by=None),
+        actions=(
+            Action(kind="case", thread=state.ref, case_ref=0, priority=True),
+            *((Action(kind="reply", thread=state.ref),) if reply else ()),
+            Action(kind="notice", thread=state.ref, text=notices.KEPT_OPEN_IN_CRISIS),
+        ),
+        cases=(case,),
+    )
+
+
 def _crisis(
     state: ThreadState,
     incoming: Incoming,
@@ -168,7 +216,9 @@ def _crisis(
     excerpt: tuple[str, ...],
 ) -> Decision:
     """Risk wins over everything: a caring reply, resources (with a cooldown), a priority alert."""
-    actions = [Action(kind="reply", thread=state.ref)]
+    # The moderators' alert and the resources go first: a reply may stream for many seconds, and
+    # neither may wait on it (nor be lost if it fails).
+    actions = [Action(kind="case", thread=state.ref, case_ref=0, priority=True)]
     cooldown = settings.policy.crisis_resources_cooldown
     resources_due = state.resources_posted_at is None or now - state.resources_posted_at >= cooldown
     posted_at = state.resources_posted_at
@@ -179,14 +229,18 @@ def _crisis(
             Action(kind="crisis_resources", thread=state.ref, text=crisis_text(settings.crisis))
         )
         posted_at = now
-    actions.append(Action(kind="case", thread=state.ref, case_ref=0, priority=True))
+    actions.append(Action(kind="reply", thread=state.ref))
     who = "themselves" if signals.risk == "self" else "someone else"
     case = draft_case(
         kind="crisis",
         state=state,
         user_id=incoming.author.id,
         priority=True,
-        category=signals.category if signals.category != "none" else "self_harm",
+        category=(
+            signals.category
+            if signals.category != "none"
+            else ("self_harm" if signals.risk == "self" else "other")
+        ),
         summary=f"The user may be at risk of harming {who}. Crisis resources "
         + ("posted." if resources_due else "were posted recently and not repeated."),
         excerpts=excerpt,
@@ -250,17 +304,25 @@ def _harmful(
     n = policy.redirects_for(category)
     strikes = state.strikes + 1
     first_strike = state.first_strike_turn or state.turns
-    if state.status == "warned" or n == 0:
+    author = incoming.author.id
+    # A thread is locked only on someone who was warned in it: in a shared thread, a second
+    # person's first harmful message earns them the warning, not the lock.
+    if (state.status == "warned" and author in state.warned_users) or n == 0:
         return _lock(state, incoming, signals, history, policy, now, excerpt, strikes)
 
     recently_locked = history.recent_locks > 0 and state.strikes == 0
-    warn_now = state.strikes >= n - 1 or (policy.warn_first_after_recent_lock and recently_locked)
+    warn_now = (
+        state.strikes >= n - 1
+        or state.status == "warned"
+        or (policy.warn_first_after_recent_lock and recently_locked)
+    )
     new_state = replace(
         state,
         strikes=strikes,
         benign_streak=0,
         first_strike_turn=first_strike,
         status="warned" if warn_now else state.status,
+        warned_users=(*state.warned_users, author) if warn_now else state.warned_users,
     )
     actions = [Action(kind="redirect", thread=state.ref, category=category)]
     verdict = "redirect"
@@ -371,7 +433,13 @@ def _benign(state: ThreadState, signals: Signals, policy: PolicySettings) -> Dec
         streak = 0
         # A cleared strike takes the thread below the warning: the next harmful turn warns again.
         status = "open"
-    new_state = replace(state, strikes=strikes, benign_streak=streak, status=status)
+    new_state = replace(
+        state,
+        strikes=strikes,
+        benign_streak=streak,
+        status=status,
+        warned_users=state.warned_users if status == "warned" else (),
+    )
     return Decision(
         verdict="reply",
         state=new_state,
@@ -383,6 +451,8 @@ def _benign(state: ThreadState, signals: Signals, policy: PolicySettings) -> Dec
 def after_reply(
     *,
     state: ThreadState,
+    author_id: str,
+    verdict: str,
     struck: bool,
     refused: bool,
     end_tool: bool,
@@ -405,7 +475,8 @@ def after_reply(
         new = replace(new, history_trimmed=True)
         actions.append(Action(kind="notice", thread=state.ref, text=notices.HISTORY_TRIMMED))
     strike = False
-    if refused and not struck:
+    # A refusal on a crisis turn is the model being careful, never the user's strike.
+    if refused and not struck and verdict != "crisis":
         in_window = (
             state.last_risk_at is not None
             and now - state.last_risk_at < settings.policy.crisis_window
@@ -419,6 +490,7 @@ def after_reply(
             benign_streak=0,
             first_strike_turn=state.first_strike_turn or state.turns,
             status="warned" if warn else new.status,
+            warned_users=(*new.warned_users, author_id) if warn else new.warned_users,
         )
         notes.append("the reply model refused: counted as a redirect")
         if warn:
@@ -483,6 +555,7 @@ def moderate(*, state: ThreadState | None, command: ModCommand, now: datetime) -
             pending_end_by=None,
             closed_at=None,
             closed_category="none",
+            warned_users=(),
         )
         case = draft_case(
             kind="unlock",

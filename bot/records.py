@@ -246,6 +246,8 @@ class ThreadState:
     closed_at: datetime | None = None
     #: The user has been told that the oldest turns no longer fit the model's history.
     history_trimmed: bool = False
+    #: Who has been warned in this thread since it was last below the warning.
+    warned_users: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

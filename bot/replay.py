@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 PLATFORM = "replay"
 WORKSPACE = "replay"
 START = datetime(2026, 1, 1, tzinfo=UTC)
+#: A year: enough to step past any window, small enough that the clock cannot overflow.
+MAX_ADVANCE_MINUTES = 525_600
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -65,12 +68,21 @@ def parse(lines: Iterable[str]) -> list[Step]:
 def _step(number: int, item: dict[str, Any]) -> Step:
     if "advance_minutes" in item:
         minutes = item["advance_minutes"]
-        if isinstance(minutes, bool) or not isinstance(minutes, int | float) or minutes < 0:
-            raise ReplayError(number, "advance_minutes must be a number of minutes, 0 or more")
+        if (
+            isinstance(minutes, bool)
+            or not isinstance(minutes, int | float)
+            or not 0 <= minutes <= MAX_ADVANCE_MINUTES
+        ):
+            raise ReplayError(
+                number,
+                f"advance_minutes must be a number of minutes from 0 to {MAX_ADVANCE_MINUTES}",
+            )
         return Step(line=number, advance=timedelta(minutes=minutes))
     for key in ("thread", "user"):
         if not isinstance(item.get(key), str) or not item[key]:
             raise ReplayError(number, f"missing field {key!r} (a non-empty string)")
+    if "moderator" in item and not isinstance(item["moderator"], bool):
+        raise ReplayError(number, "moderator must be true or false")
     if "command" in item:
         if item["command"] not in MOD_COMMANDS:
             raise ReplayError(
@@ -118,7 +130,7 @@ class ReplayClock:
         return self.now
 
 
-def to_event(step: Step, *, opened: set[str], at: datetime) -> Event:
+def to_event(step: Step, *, opened: set[str], at: datetime, run_id: str = "") -> Event:
     """The platform-neutral event for one input line."""
     item = step.event
     assert item is not None
@@ -126,7 +138,9 @@ def to_event(step: Step, *, opened: set[str], at: datetime) -> Event:
     author = Author(
         id=item["user"], name=item["user"], is_moderator=bool(item.get("moderator", False))
     )
-    event_id = f"replay-{step.line}"
+    # Unique per run: replaying the same file into a named store again is a new conversation,
+    # not a redelivery of the old one.
+    event_id = f"replay-{run_id}-{step.line}"
     if "command" in item:
         return ModCommand(
             event_id=event_id,
@@ -155,12 +169,13 @@ async def run(
 ) -> int:
     """Feed each step to the runtime and print its actions; returns the number of lines printed."""
     opened: set[str] = set()
+    run_id = uuid.uuid4().hex[:8]
     printed = 0
     for step in steps:
         if step.advance is not None:
             clock.now += step.advance
             continue
-        event = to_event(step, opened=opened, at=clock.now)
+        event = to_event(step, opened=opened, at=clock.now, run_id=run_id)
         outcome = await runtime.handle(event)
         if not outcome.actions:
             thread = step.event["thread"] if step.event else ""

@@ -46,6 +46,10 @@ REPLY_KINDS = frozenset({"reply", "redirect"})
 DELIVERY_BACKOFF = (0.5, 2.0)
 
 
+#: A decision's follow-up when there is none.
+NOTHING_MORE = Committed(cases=(), actions=())
+
+
 def utcnow() -> datetime:
     """The real clock; replays and tests pass their own."""
     return datetime.now(UTC)
@@ -61,16 +65,49 @@ class Outcome:
     state: ThreadState | None = None
 
 
-def turn_note(state: ThreadState, settings: Settings) -> str:
+#: How the reply must be framed for a verdict: the reply model writes before the decision, so a
+#: turn the assessment flags is asked again with the verdict in its note.
+FRAMING_OF_VERDICT = {
+    "redirect": "redirect",
+    "warn": "redirect",
+    "crisis": "crisis",
+    "kept_open": "crisis",
+}
+
+FRAMING_NOTES = {
+    "redirect": (
+        "this message was assessed as a request for seriously harmful content, or as abuse. Do "
+        "not comply with it; redirect briefly as your instructions describe."
+    ),
+    "crisis": (
+        "the writer may be at risk of harming themselves or someone else. Respond with care as "
+        "your instructions describe, and give no information about methods or means."
+    ),
+}
+
+
+def framing_of_screen(signals: Signals) -> str:
+    """The framing the local screen alone already calls for (known before any call starts)."""
+    if signals.screen_risk != "none":
+        return "crisis"
+    if signals.screen_harmful or signals.screen_abusive:
+        return "redirect"
+    return ""
+
+
+def turn_note(state: ThreadState, settings: Settings, *, framing: str, now: datetime) -> str:
     """Per-turn facts for the reply model, kept out of the cached system prompt."""
+    notes = [FRAMING_NOTES[framing]] if framing else []
+    if framing != "crisis" and policy.in_crisis_window(state, settings, now):
+        notes.append("earlier in this thread the writer seemed to be at risk: stay caring.")
     if state.status == "warned":
-        return (
+        notes.append(
             "this thread has been warned: one more harmful or abusive request will close it. "
             "Keep redirecting calmly."
         )
-    if state.strikes:
-        return f"{state.strikes} earlier request(s) in this thread were redirected."
-    return ""
+    elif state.strikes:
+        notes.append(f"{state.strikes} earlier request(s) in this thread were redirected.")
+    return " ".join(notes)
 
 
 def signals_from_screen(result: ScreenResult) -> Signals:
@@ -179,6 +216,11 @@ class Runtime:
             if isinstance(event, EndConfirmation):
                 async with await self._lanes(event.thread.key):
                     return await self._confirmation(event)
+            if event.thread is None and event.case is not None:
+                # Resolve the case's thread first, so the command waits its turn in that lane.
+                case = await self.store.case(workspace=event.origin.workspace, number=event.case)
+                if case is not None and case.thread is not None:
+                    event = replace(event, thread=case.thread)
             target = event.thread or event.origin
             async with await self._lanes(target.key):
                 return await self._moderate(event)
@@ -195,43 +237,62 @@ class Runtime:
             state = policy.new_thread(msg)
         base = signals_from_screen(screen(msg.text))
         now = self.clock()
-        settled = policy.precheck(state=state, incoming=msg, signals=base, now=now)
+        settled = policy.precheck(
+            state=state, incoming=msg, signals=base, settings=self.settings, now=now
+        )
         if settled is not None:
             return await self._commit_and_carry_out(msg, state, settled, base, None, None)
 
         history = await self.store.recent_turns(
             msg.thread.key, limit=self.settings.assistant.history_turns
         )
+        framing = framing_of_screen(base)
         context = TurnContext(
             thread=msg.thread,
             author=msg.author,
             text=msg.text,
             history=history,
             screen_risk=base.screen_risk,
-            turn_note=turn_note(state, self.settings),
+            turn_note=turn_note(state, self.settings, framing=framing, now=now),
         )
         reply = self.assistant.begin(context)
-        assessed = await self._assess(context)
-        locks = await self.store.recent_locks(
-            workspace=msg.thread.workspace,
-            user_id=msg.author.id,
-            since=now - self.settings.policy.repeat_lock_window,
-        )
-        signals = replace(base, assessment=assessed.assessment)
-        decision = policy.decide(
-            state=state,
-            incoming=msg,
-            signals=signals,
-            history=UserHistory(recent_locks=locks),
-            settings=self.settings,
-            now=self.clock(),
-        )
-        shows_reply = any(a.kind in REPLY_KINDS for a in decision.actions)
-        if not shows_reply:
+        try:
+            assessed = await self._assess(context)
+            locks = await self.store.recent_locks(
+                workspace=msg.thread.workspace,
+                user_id=msg.author.id,
+                since=now - self.settings.policy.repeat_lock_window,
+            )
+            signals = replace(base, assessment=assessed.assessment)
+            decision = policy.decide(
+                state=state,
+                incoming=msg,
+                signals=signals,
+                history=UserHistory(recent_locks=locks),
+                settings=self.settings,
+                now=self.clock(),
+            )
+            shows_reply = any(a.kind in REPLY_KINDS for a in decision.actions)
+            needed = FRAMING_OF_VERDICT.get(decision.verdict, "")
+            if shows_reply and needed and needed != framing and self.assistant.is_model:
+                # The reply was written before the assessment flagged the turn: it may have
+                # complied. Ask again with the verdict in the newest turn; only flagged turns pay.
+                await reply.cancel()
+                reply = self.assistant.begin(
+                    replace(
+                        context,
+                        turn_note=turn_note(state, self.settings, framing=needed, now=now),
+                    )
+                )
+            if not shows_reply:
+                await reply.cancel()
+            elif not await reply.started():
+                failure = (await reply.outcome()).failed or "the assistant failed"
+                decision = self._failed_turn(state, decision, failure)
+        except BaseException:
+            # Whatever went wrong (a store error, a bug, shutdown), stop the paid generation.
             await reply.cancel()
-        elif not await reply.started():
-            failure = (await reply.outcome()).failed or "the assistant failed"
-            decision = self._failed_turn(state, decision, failure)
+            raise
         return await self._commit_and_carry_out(
             msg, state, decision, signals, reply if shows_reply else None, assessed
         )
@@ -243,6 +304,9 @@ class Runtime:
         except TimeoutError:
             log.warning("assessment missed its %.1fs deadline; the screen decides alone", deadline)
             return AssessmentOutcome(assessment=None, reason="deadline missed")
+        except Exception as exc:  # any classifier failure is an "unknown", never a lost turn
+            log.exception("the classifier failed; the screen decides alone")
+            return AssessmentOutcome(assessment=None, reason=f"classifier error: {exc!r}"[:200])
 
     def _failed_turn(self, state: ThreadState, decision: Decision, failure: str) -> Decision:
         """The reply could not be produced: tell the user plainly and count no strike.
@@ -260,10 +324,16 @@ class Runtime:
             )
             return replace(decision, actions=actions, notes=(*decision.notes, failure))
         kept = replace(state, turns=state.turns + 1, pending_end_by=None)
+        # The strike goes, but a case the turn raised (a harmful turn in a crisis window) stays.
+        case_actions = tuple(a for a in decision.actions if a.kind == "case")
         return Decision(
             verdict="failed",
             state=kept,
-            actions=(Action(kind="notice", thread=state.ref, text=notices.TURN_FAILED),),
+            actions=(
+                *case_actions,
+                Action(kind="notice", thread=state.ref, text=notices.TURN_FAILED),
+            ),
+            cases=decision.cases,
             notes=(failure,),
         )
 
@@ -340,13 +410,17 @@ class Runtime:
                 await reply.cancel()
             await self._tell_quietly(msg, notices.TURN_FAILED)
             raise
-        await self._carry_out(
-            committed, reply=reply, verdict=decision.verdict, struck=decision.strike
+        later = await self._carry_out(
+            committed,
+            reply=reply,
+            verdict=decision.verdict,
+            struck=decision.strike,
+            author_id=msg.author.id,
         )
         return Outcome(
             verdict=decision.verdict,
-            actions=committed.actions,
-            cases=committed.cases,
+            actions=committed.actions + later.actions,
+            cases=committed.cases + later.cases,
             state=decision.state,
         )
 
@@ -367,17 +441,15 @@ class Runtime:
         state = await self.store.load_thread(event.thread.key)
         if state is None:
             return Outcome(verdict="not_hosted")
-        decision = policy.confirm(state=state, confirmation=event, now=self.clock())
+        decision = policy.confirm(
+            state=state, confirmation=event, settings=self.settings, now=self.clock()
+        )
         return await self._commit_event(
             event.event_id, event.thread.key, decision, actor=event.author.id
         )
 
     async def _moderate(self, command: ModCommand) -> Outcome:
         target = command.thread
-        if target is None and command.case is not None:
-            case = await self.store.case(workspace=command.origin.workspace, number=command.case)
-            target = case.thread if case else None
-            command = replace(command, thread=target)
         state = await self.store.load_thread(target.key) if target else None
         decision = policy.moderate(state=state, command=command, now=self.clock())
         return await self._commit_event(
@@ -425,8 +497,15 @@ class Runtime:
     # --- carrying out ----------------------------------------------------------------------------
 
     async def _carry_out(
-        self, committed: Committed, *, reply: Reply | None, verdict: str, struck: bool = False
-    ) -> None:
+        self,
+        committed: Committed,
+        *,
+        reply: Reply | None,
+        verdict: str,
+        struck: bool = False,
+        author_id: str = "",
+    ) -> Committed:
+        """Deliver a committed decision's actions; returns what the reply's end added, if any."""
         cases = {c.number: c for c in committed.cases}
         failures = [
             failure
@@ -442,18 +521,25 @@ class Runtime:
         await self._report_failures(failures)
         shown = [a.action for a in committed.actions if a.action.kind in REPLY_KINDS]
         if reply is not None and shown:
-            await self._after_reply(shown[0].thread, reply, struck=struck)
+            return await self._after_reply(
+                shown[0].thread, reply, verdict=verdict, struck=struck, author_id=author_id
+            )
+        return NOTHING_MORE
 
-    async def _after_reply(self, thread: ThreadRef, reply: Reply, *, struck: bool) -> None:
+    async def _after_reply(
+        self, thread: ThreadRef, reply: Reply, *, verdict: str, struck: bool, author_id: str
+    ) -> Committed:
         """The reply's own signals (a refusal, an end_conversation call) once it has ended."""
         outcome = await reply.outcome()
         if not (outcome.refused or outcome.end_conversation or outcome.dropped):
-            return  # the common case: nothing to add, and no store read (see bench/RESULTS.md)
+            return NOTHING_MORE  # the common case: no store read (see bench/RESULTS.md)
         state = await self.store.load_thread(thread.key)
         if state is None:
-            return
+            return NOTHING_MORE
         decision = policy.after_reply(
             state=state,
+            author_id=author_id,
+            verdict=verdict,
             struck=struck,
             refused=outcome.refused,
             end_tool=outcome.end_conversation,
@@ -462,7 +548,7 @@ class Runtime:
             now=self.clock(),
         )
         if decision is None:
-            return
+            return NOTHING_MORE
         committed = await self.store.commit(
             at=self.clock(),
             event_id=None,
@@ -483,6 +569,7 @@ class Runtime:
             ),
         )
         await self._carry_out(committed, reply=None, verdict=decision.verdict)
+        return committed
 
     async def _report_failures(self, failures: list[tuple[OwedAction, str]]) -> None:
         for item, error in failures:
@@ -508,7 +595,9 @@ class Runtime:
                 workspace=action.thread.workspace, number=action.case
             )
         error = ""
-        for attempt, pause in enumerate((*self._backoff, None)):
+        # A reply stream is not retried: a second attempt would show its start twice.
+        pauses = (None,) if action.kind in REPLY_KINDS and reply is not None else self._backoff
+        for attempt, pause in enumerate((*pauses, None)):
             try:
                 outcome = await self._deliver(adapter, item, case, reply, verdict)
             except DeliveryError as exc:
@@ -525,6 +614,11 @@ class Runtime:
                 return item, error
             except UnsupportedAction as exc:
                 return item, str(exc)
+            except Exception as exc:  # an adapter bug must not strand the rest of the decision
+                log.exception(
+                    "%s adapter failed on %s action %s", adapter.platform, action.kind, item.id
+                )
+                return item, f"unexpected error: {exc!r}"[:300]
             await self.store.action_done(item.id, at=self.clock(), outcome=outcome)
             return None
         return item, error

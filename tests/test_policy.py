@@ -39,7 +39,9 @@ REFUSED = Signals(reply_refused=True)
 
 
 def state(**kw: object) -> ThreadState:
-    """A thread state with defaults."""
+    """A thread state with defaults; a warned thread has warned its owner."""
+    if kw.get("status") == "warned":
+        kw.setdefault("warned_users", ("u1",))
     return replace(ThreadState(ref=REF, owner="u1", opened_at=T0), **kw)  # type: ignore[arg-type]
 
 
@@ -124,7 +126,7 @@ def test_risk_never_strikes_or_locks(signals: Signals, status: str) -> None:
     """Risk wins: supportive reply, resources, a priority case; never a strike or a lock."""
     d = run(state(strikes=3, status=status), signals)
     assert d.verdict == "crisis"
-    assert kinds(d) == ["reply", "crisis_resources", "case"]
+    assert kinds(d) == ["case", "crisis_resources", "reply"]
     assert d.state is not None and d.state.strikes == 3 and d.state.status == status
     assert not d.strike
     assert d.cases[0].priority and d.cases[0].kind == "crisis"
@@ -141,9 +143,9 @@ def test_crisis_resources_respect_the_cooldown_but_the_alert_does_not() -> None:
     """Resources at most once per cooldown; the moderators' alert every time."""
     s = state(resources_posted_at=T0, last_risk_at=T0)
     soon = run(s, RISK_SELF, now=T0 + timedelta(minutes=30))
-    assert kinds(soon) == ["reply", "case"]
+    assert kinds(soon) == ["case", "reply"]
     later = run(s, RISK_SELF, now=T0 + timedelta(hours=2))
-    assert kinds(later) == ["reply", "crisis_resources", "case"]
+    assert kinds(later) == ["case", "crisis_resources", "reply"]
 
 
 def test_harmful_in_crisis_window_is_redirected_counted_and_never_locked() -> None:
@@ -253,9 +255,17 @@ def test_button_confirmation() -> None:
     asked = run(state(), END)
     assert asked.state is not None
     ok = EndConfirmation(event_id="b", thread=REF, author=USER, confirmed=True, at=T0)
-    assert policy.confirm(state=asked.state, confirmation=ok, now=T0).verdict == "end"
+    assert (
+        policy.confirm(state=asked.state, confirmation=ok, settings=Settings(), now=T0).verdict
+        == "end"
+    )
     stranger = replace(ok, author=Author(id="u2", name="bob"))
-    assert policy.confirm(state=asked.state, confirmation=stranger, now=T0).verdict == "ignored"
+    assert (
+        policy.confirm(
+            state=asked.state, confirmation=stranger, settings=Settings(), now=T0
+        ).verdict
+        == "ignored"
+    )
 
 
 def test_yes_while_at_risk_does_not_end() -> None:
@@ -277,7 +287,7 @@ def test_harmful_with_end_request_still_strikes_and_offers_to_end() -> None:
 def test_closed_thread_ignores_everything(status: str) -> None:
     """A closed thread is ignored and the model is never called (precheck settles it)."""
     s = state(status=status)
-    pre = policy.precheck(state=s, incoming=msg(), signals=RISK_SELF, now=T0)
+    pre = policy.precheck(state=s, incoming=msg(), signals=RISK_SELF, settings=Settings(), now=T0)
     assert pre is not None and pre.verdict == "ignored" and pre.state is None
     assert kinds(pre) == ["ignored"]
 
@@ -353,3 +363,49 @@ def test_lock_notice_names_the_platforms_policy_command() -> None:
     assert notices.POLICY_HINT in text
     shown = notices.for_platform(text, policy_command="`/policy`")
     assert "`/policy`" in shown and "{" not in shown
+
+
+def test_a_second_person_is_warned_before_the_thread_locks() -> None:
+    """In a shared thread, someone never warned gets the warning, not the lock."""
+    bob = Author(id="u2", name="bob")
+    d = run(state(strikes=3, status="warned"), HARMFUL, author=bob)
+    assert d.verdict == "warn"
+    assert d.state is not None and d.state.warned_users == ("u1", "u2")
+    assert run(d.state, HARMFUL, author=bob).verdict == "lock"
+
+
+def test_end_request_in_the_crisis_window_keeps_the_thread_open() -> None:
+    """Ending must never abandon someone at risk: kept open, moderators told."""
+    s = state(last_risk_at=T0)
+    d = run(s, END, now=T0 + timedelta(hours=1))
+    assert d.verdict == "kept_open"
+    assert [c.kind for c in d.cases] == ["crisis"] and d.cases[0].priority
+    assert kinds(d) == ["case", "reply", "notice"]
+    pending = state(last_risk_at=T0, pending_end_by="u1")
+    assert run(pending, YES, now=T0 + timedelta(hours=1)).verdict != "end"
+    ok = EndConfirmation(event_id="b", thread=REF, author=USER, confirmed=True, at=T0)
+    button = policy.confirm(state=pending, confirmation=ok, settings=Settings(), now=T0)
+    assert button.verdict == "kept_open"
+
+
+def test_a_refusal_on_a_crisis_turn_is_never_a_strike() -> None:
+    """The model refusing on a risk turn is care, not the user's strike."""
+    kw = {
+        "author_id": "u1",
+        "struck": False,
+        "refused": True,
+        "end_tool": False,
+        "dropped": 0,
+        "settings": Settings(),
+        "now": T0,
+    }
+    assert policy.after_reply(state=state(), verdict="crisis", **kw) is None  # type: ignore[arg-type]
+    d = policy.after_reply(state=state(strikes=2), verdict="reply", **kw)  # type: ignore[arg-type]
+    assert d is not None and d.strike and d.state is not None and d.state.status == "warned"
+    assert d.state.warned_users == ("u1",)
+
+
+def test_risk_to_others_is_not_labelled_self_harm() -> None:
+    """The crisis case's category says what kind of risk it is."""
+    d = run(state(), Signals(screen_risk="others"))
+    assert d.cases[0].category == "other" and "someone else" in d.cases[0].summary

@@ -62,7 +62,10 @@ def test_user_at_risk_who_is_abusive_is_never_locked() -> None:
     assert "lock" not in kinds and "warn" not in kinds
     assert kinds.count("crisis_resources") == 2  # again after the 2-hour cooldown
     priority = [line for line in lines if line.get("priority")]
-    assert len(priority) == 6  # two crisis alerts and four harmful turns in the window
+    # two crisis alerts, four harmful turns in the window, and "thanks for listening" (a sign-off,
+    # so an end request) which keeps the thread open instead of offering to end it
+    assert len(priority) == 7
+    assert lines[-1]["action"] == "notice" and "keep this thread open" in str(lines[-1]["text"])
 
 
 def test_end_on_request() -> None:

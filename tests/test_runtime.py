@@ -219,9 +219,9 @@ async def test_crisis_survives_a_failed_reply(store: Store) -> None:
     assistant = ScriptedAssistant(lambda ctx: ScriptedReply([], fail="500"))
     h = Harness(store, assistant=assistant)
     assert await h.say("I want to kill myself", opens=True) == "crisis"
-    assert h.adapter.kinds() == ["notice", "crisis_resources", "case"]
-    assert h.adapter.calls[0].text == notices.SUPPORT_FALLBACK
-    assert h.adapter.calls[2].case is not None and h.adapter.calls[2].case.priority
+    assert h.adapter.kinds() == ["case", "crisis_resources", "notice"]
+    assert h.adapter.calls[2].text == notices.SUPPORT_FALLBACK
+    assert h.adapter.calls[0].case is not None and h.adapter.calls[0].case.priority
 
 
 async def test_platform_failure_is_retried_then_becomes_a_case(store: Store) -> None:
@@ -318,3 +318,39 @@ def test_utc_clock() -> None:
     from bot.runtime import utcnow
 
     assert utcnow().tzinfo is UTC and utcnow() > datetime(2026, 1, 1, tzinfo=UTC)
+
+
+async def test_an_adapter_bug_does_not_strand_the_rest_of_the_decision(store: Store) -> None:
+    """An unexpected exception from the platform gives up that action, and the others go on."""
+    h = Harness(store)
+    await h.say("hi", opens=True)
+    for _ in range(3):
+        await h.say("harm")
+    h.adapter.fail["lock"] = [KeyError("surprise")]  # type: ignore[list-item]
+    assert await h.say("harm") == "lock"
+    cases = [c.case.kind for c in h.adapter.calls if c.kind == "case" and c.case]
+    assert cases == ["lock", "delivery_failure"]
+    assert await store.owed_actions() == []
+
+
+async def test_reply_generation_stops_when_the_turn_fails(store: Store) -> None:
+    """A failure after the reply started (here the classifier) cancels the paid generation."""
+
+    class Broken(ScriptedClassifier):
+        async def assess(self, context: object) -> object:  # type: ignore[override]
+            raise RuntimeError("classifier bug")
+
+    h = Harness(store, classifier=Broken())
+    # The classifier's failure is an "unknown": the turn goes on with the screen alone.
+    assert await h.say("hello", opens=True) == "reply"
+    gate = asyncio.Event()
+    h.assistant = ScriptedAssistant(lambda ctx: ScriptedReply(["x"], gate=gate))
+    h.runtime = h.make_runtime()
+
+    async def failing_locks(**kw: object) -> int:
+        raise RuntimeError("store down")
+
+    h.store.recent_locks = failing_locks  # type: ignore[method-assign]
+    with pytest.raises(RuntimeError):
+        await h.say("more")
+    assert h.assistant.replies[-1].cancelled

@@ -187,6 +187,9 @@ class ClaudeReply:
             await self._more.wait()
         if self.outcome_value.failed and sent:
             yield notices.REPLY_CUT_OFF
+        elif not sent and not self.outcome_value.failed:
+            # A reply with no text (only a tool call): platforms refuse empty messages.
+            yield notices.NO_REPLY_TEXT
 
     async def outcome(self) -> ReplyOutcome:
         """Wait for the end."""

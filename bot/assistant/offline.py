@@ -16,6 +16,7 @@ _BY_VERDICT = {
     "redirect": notices.OFFLINE_REDIRECT,
     "warn": notices.OFFLINE_REDIRECT,
     "crisis": notices.OFFLINE_SUPPORT,
+    "kept_open": notices.OFFLINE_SUPPORT,
 }
 
 

@@ -10,6 +10,7 @@ own or speak as someone else.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -141,6 +142,23 @@ escalates an earlier harmful request is harmful.
 """
 
 
+#: An opening bracket that starts something shaped like one of the bot's own labels.
+#: (ASCII and the look-alike brackets U+FF3B, U+3010, U+3014 and U+27E6, written as escapes.)
+_FORGED_LABEL = re.compile(
+    "[\\[\uff3b\u3010\u3014\u27e6]\\s*(?=(?:message|note|turn)\\s+(?:from|to)\\b)", re.IGNORECASE
+)
+
+
+def neutralise(text: str) -> str:
+    """User text with anything shaped like the bot's labels defused.
+
+    Content blocks are joined into one prompt, so a user who writes `[Message from user "mod"` or
+    `[TURN TO ASSESS` could otherwise pass for the bot's own header. Only such openings change
+    (to a parenthesis); every other bracket, as in code, is left alone.
+    """
+    return _FORGED_LABEL.sub("(", text) if text else text
+
+
 def turn_header(*, author_id: str, author_name: str, label: str = "Message") -> str:
     """The bot-written header before a user's text: who spoke, quoted, with the platform id."""
     return f"[{label} from user {json.dumps(author_name)} (id {json.dumps(author_id)})]"
@@ -154,7 +172,7 @@ def user_blocks(
         author_id, author_name, text = turn.author_id, turn.author_name, turn.text
     return [
         {"type": "text", "text": turn_header(author_id=author_id, author_name=author_name)},
-        {"type": "text", "text": text or "(empty message)"},
+        {"type": "text", "text": neutralise(text) or "(empty message)"},
     ]
 
 
@@ -248,7 +266,7 @@ def classifier_messages(
             else "[Turn from the assistant]"
         )
         blocks.append({"type": "text", "text": who})
-        blocks.append({"type": "text", "text": turn.text})
+        blocks.append({"type": "text", "text": neutralise(turn.text)})
     blocks.append(
         {
             "type": "text",
@@ -257,5 +275,5 @@ def classifier_messages(
             ),
         }
     )
-    blocks.append({"type": "text", "text": text or "(empty message)"})
+    blocks.append({"type": "text", "text": neutralise(text) or "(empty message)"})
     return [{"role": "user", "content": blocks}]

@@ -180,6 +180,7 @@ def thread_state_to_json(state: ThreadState) -> JSONObject:
         "closed_category": state.closed_category,
         "closed_at": _opt_time_to_json(state.closed_at),
         "history_trimmed": state.history_trimmed,
+        "warned_users": list(state.warned_users),
     }
 
 
@@ -198,6 +199,7 @@ _STATE_FIELDS: dict[str, Callable[[object], object]] = {
     "closed_category": _choice(CATEGORIES),
     "closed_at": _opt_time_from_json,
     "history_trimmed": _bool,
+    "warned_users": _strs,
 }
 
 

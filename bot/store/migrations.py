@@ -155,6 +155,10 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         2, "turns_usage_by_time", "CREATE INDEX turns_usage_at ON turns (at) WHERE usage != '{}';"
     ),
+    # Repeat-lock counting asks whether a lock's thread was later unlocked.
+    Migration(
+        3, "cases_by_thread", "CREATE INDEX cases_thread ON cases (thread_key, kind, created_at);"
+    ),
 )
 
 _CREATE_TABLE = """

@@ -98,10 +98,13 @@ _RECENT_TURNS = (
     " FROM turns t LEFT JOIN excerpts e ON e.id = t.excerpt_id"
     " WHERE t.thread_key = ? ORDER BY t.seq DESC LIMIT ?"
 )
+# A lock a moderator later reversed (an unlock of the same thread) no longer counts.
 _RECENT_LOCKS = (
-    "SELECT COUNT(*) FROM cases WHERE workspace = ?1 AND user_id = ?2 AND kind = 'lock'"
-    " AND created_at >= max(?3, COALESCE((SELECT MAX(created_at) FROM cases"
+    "SELECT COUNT(*) FROM cases l WHERE l.workspace = ?1 AND l.user_id = ?2 AND l.kind = 'lock'"
+    " AND l.created_at >= max(?3, COALESCE((SELECT MAX(created_at) FROM cases"
     " WHERE workspace = ?1 AND user_id = ?2 AND kind = 'pardon'), ''))"
+    " AND NOT EXISTS (SELECT 1 FROM cases u WHERE u.thread_key = l.thread_key"
+    " AND u.kind = 'unlock' AND u.created_at >= l.created_at)"
 )
 _CASE_COLUMNS = (
     "c.workspace, c.number, c.kind, c.user_id, c.actor, c.thread_key, c.category, c.priority,"
