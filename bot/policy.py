@@ -459,6 +459,7 @@ def after_reply(
     dropped: int,
     settings: Settings,
     now: datetime,
+    history_from: int | None = None,
 ) -> Decision | None:
     """What the end of a shown reply adds: a refusal is a redirect, a tool call is recorded.
 
@@ -471,6 +472,8 @@ def after_reply(
     actions: list[Action] = []
     notes: list[str] = []
     new = state
+    if history_from is not None and history_from > state.history_from:
+        new = replace(new, history_from=history_from)
     if dropped and not state.history_trimmed:
         new = replace(new, history_trimmed=True)
         actions.append(Action(kind="notice", thread=state.ref, text=notices.HISTORY_TRIMMED))

@@ -246,6 +246,8 @@ class ThreadState:
     closed_at: datetime | None = None
     #: The user has been told that the oldest turns no longer fit the model's history.
     history_trimmed: bool = False
+    #: The first stored turn the model still reads (moved forward in steps; see prompts.py).
+    history_from: int = 0
     #: Who has been warned in this thread since it was last below the warning.
     warned_users: tuple[str, ...] = ()
 

@@ -243,8 +243,11 @@ class Runtime:
         if settled is not None:
             return await self._commit_and_carry_out(msg, state, settled, base, None, None)
 
+        # One more than the cap, so the assistant can tell when to move the start forward.
         history = await self.store.recent_turns(
-            msg.thread.key, limit=self.settings.assistant.history_turns
+            msg.thread.key,
+            limit=self.settings.assistant.history_turns + 1,
+            from_seq=state.history_from,
         )
         framing = framing_of_screen(base)
         context = TurnContext(
@@ -531,7 +534,12 @@ class Runtime:
     ) -> Committed:
         """The reply's own signals (a refusal, an end_conversation call) once it has ended."""
         outcome = await reply.outcome()
-        if not (outcome.refused or outcome.end_conversation or outcome.dropped):
+        if not (
+            outcome.refused
+            or outcome.end_conversation
+            or outcome.dropped
+            or outcome.history_from is not None
+        ):
             return NOTHING_MORE  # the common case: no store read (see bench/RESULTS.md)
         state = await self.store.load_thread(thread.key)
         if state is None:
@@ -544,6 +552,7 @@ class Runtime:
             refused=outcome.refused,
             end_tool=outcome.end_conversation,
             dropped=outcome.dropped,
+            history_from=outcome.history_from,
             settings=self.settings,
             now=self.clock(),
         )

@@ -38,8 +38,10 @@ class ReplyOutcome:
     refused: bool = False
     end_conversation: bool = False
     failed: str = ""  # a plain reason when the reply could not be produced
-    #: Oldest turns left out of the history to stay within the token budget.
+    #: Oldest turns left out of the history to stay within the budget, and the stored turn the
+    #: history now starts at (None when it did not move).
     dropped: int = 0
+    history_from: int | None = None
     usage: Mapping[str, Any] = field(default_factory=dict)
 
 

@@ -232,8 +232,14 @@ class ClaudeAssistant:
     def begin(self, context: TurnContext) -> ClaudeReply:
         """Start streaming a reply into a buffer."""
         history, dropped = trim_to_budget(
-            visible_history(context.history), budget=self.settings.history_tokens
+            visible_history(context.history),
+            budget=self.settings.history_tokens,
+            max_turns=self.settings.history_turns,
+            # The runtime asks for one turn more than the cap: getting it means the thread has
+            # outgrown the window, even if hidden turns make the visible list shorter.
+            over_cap=len(context.history) > self.settings.history_turns,
         )
+        history_from = history[0].seq if dropped and history else None
         messages = build_messages(
             history,
             author_id=context.author.id,
@@ -250,11 +256,13 @@ class ClaudeAssistant:
         }
 
         async def run(reply: ClaudeReply) -> None:
-            await self._generate(reply, params, dropped)
+            await self._generate(reply, params, dropped, history_from)
 
         return ClaudeReply(run, stall=self.settings.stall_timeout.total_seconds())
 
-    async def _generate(self, reply: ClaudeReply, params: dict[str, Any], dropped: int) -> None:
+    async def _generate(
+        self, reply: ClaudeReply, params: dict[str, Any], dropped: int, history_from: int | None
+    ) -> None:
         s = self.settings
         deadline = time.monotonic() + s.reply_timeout.total_seconds()
         stall = s.stall_timeout.total_seconds()
@@ -273,7 +281,12 @@ class ClaudeAssistant:
                     final = await stream.get_final_message()
             except TimeoutError:
                 reply.finish(
-                    ReplyOutcome(text=_joined(reply), failed="the reply stalled", dropped=dropped)
+                    ReplyOutcome(
+                        text=_joined(reply),
+                        failed="the reply stalled",
+                        dropped=dropped,
+                        history_from=history_from,
+                    )
                 )
                 return
             except Exception as exc:
@@ -289,7 +302,12 @@ class ClaudeAssistant:
                     await asyncio.sleep(wait)
                     continue
                 reply.finish(
-                    ReplyOutcome(text=_joined(reply), failed=describe_error(exc), dropped=dropped)
+                    ReplyOutcome(
+                        text=_joined(reply),
+                        failed=describe_error(exc),
+                        dropped=dropped,
+                        history_from=history_from,
+                    )
                 )
                 return
             tool_called = any(
@@ -304,6 +322,7 @@ class ClaudeAssistant:
                     end_conversation=tool_called,
                     usage=usage_of(final, model),
                     dropped=dropped,
+                    history_from=history_from,
                 )
             )
             return

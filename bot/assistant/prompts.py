@@ -198,19 +198,22 @@ def estimate_tokens(text: str) -> int:
     return len(text) // 4 + 4
 
 
-def trim_to_budget(turns: list[Turn], *, budget: int) -> tuple[list[Turn], int]:
+def trim_to_budget(
+    turns: list[Turn], *, budget: int, max_turns: int = 1_000_000, over_cap: bool = False
+) -> tuple[list[Turn], int]:
     """Drop the oldest turns until the rest fits; returns the kept turns and how many were dropped.
 
-    It drops down to three quarters of the budget at once, so that the start of the history (and
-    with it the cached prefix) stays the same for the next several turns instead of sliding by one
-    turn every time.
+    It drops down to three quarters of the budget (tokens and turns) at once, and the runtime
+    remembers where the history now starts, so that the start (and with it the cached prefix)
+    stays the same for the next several turns instead of sliding by one turn every time.
     """
     total = sum(estimate_tokens(t.text) for t in turns)
-    if total <= budget:
+    if total <= budget and len(turns) <= max_turns and not over_cap:
         return turns, 0
     target = budget * 3 // 4
+    keep_turns = max(max_turns * 3 // 4, 1)
     dropped = 0
-    while turns and total > target:
+    while turns and (total > target or len(turns) > keep_turns):
         total -= estimate_tokens(turns[0].text)
         turns = turns[1:]
         dropped += 1

@@ -189,8 +189,8 @@ class Store(Protocol):
         """Hosted threads, most recently changed first."""
         ...
 
-    async def recent_turns(self, thread_key: str, *, limit: int) -> list[Turn]:
-        """The thread's last `limit` turns, oldest first (hidden ones included, flagged)."""
+    async def recent_turns(self, thread_key: str, *, limit: int, from_seq: int = 0) -> list[Turn]:
+        """The thread's last `limit` turns from `from_seq` on, oldest first (hidden included)."""
         ...
 
     async def usage(self, *, since: datetime | None = None) -> list[UsageRow]:

@@ -181,6 +181,7 @@ def thread_state_to_json(state: ThreadState) -> JSONObject:
         "closed_at": _opt_time_to_json(state.closed_at),
         "history_trimmed": state.history_trimmed,
         "warned_users": list(state.warned_users),
+        "history_from": state.history_from,
     }
 
 
@@ -200,6 +201,7 @@ _STATE_FIELDS: dict[str, Callable[[object], object]] = {
     "closed_at": _opt_time_from_json,
     "history_trimmed": _bool,
     "warned_users": _strs,
+    "history_from": _int,
 }
 
 

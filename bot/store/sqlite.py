@@ -96,7 +96,7 @@ _RECENT_TURNS = (
     "SELECT t.seq, t.thread_key, t.role, t.author_id, t.author_name, e.text AS text, t.at,"
     " t.verdict, t.hidden, t.flagged, t.assessment"
     " FROM turns t LEFT JOIN excerpts e ON e.id = t.excerpt_id"
-    " WHERE t.thread_key = ? ORDER BY t.seq DESC LIMIT ?"
+    " WHERE t.thread_key = ? AND t.seq >= ? ORDER BY t.seq DESC LIMIT ?"
 )
 # A lock a moderator later reversed (an unlock of the same thread) no longer counts.
 _RECENT_LOCKS = (
@@ -682,11 +682,11 @@ class SqliteStore:
                 ) from exc
         return states
 
-    async def recent_turns(self, thread_key: str, *, limit: int) -> list[Turn]:
-        """The thread's last `limit` turns, oldest first (hidden ones included, flagged)."""
+    async def recent_turns(self, thread_key: str, *, limit: int, from_seq: int = 0) -> list[Turn]:
+        """The thread's last `limit` turns from `from_seq` on, oldest first (hidden included)."""
 
         def read(conn: sqlite3.Connection) -> list[sqlite3.Row]:
-            return conn.execute(_RECENT_TURNS, (thread_key, limit)).fetchall()
+            return conn.execute(_RECENT_TURNS, (thread_key, from_seq, limit)).fetchall()
 
         rows = await self._call(f"read the turns of {thread_key}", read)
         return [self._turn(row) for row in reversed(rows)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import json
 import os
 import subprocess
@@ -491,3 +492,36 @@ async def test_a_flagged_turn_is_answered_by_a_reply_that_knows_the_verdict(
     last = [r for r in fake.requests if r.stream][-1].body
     note = last["messages"][-1]["content"][-1]["text"]
     assert note.startswith("[Note from the moderation system:") and "Do not comply" in note
+
+
+async def test_a_long_thread_moves_its_history_start_in_steps(
+    fake: FakeMessagesAPI, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past the turn cap the history start jumps forward and then holds; the cache keeps hitting."""
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
+    script(fake)
+    settings = Settings(assistant=AssistantSettings(history_turns=16))
+    store = await open_store(str(tmp_path / "bot.db"))
+    b = Bot(store, fake, settings)
+    try:
+        await b.say("question 0 " + "context " * 60, opens=True)
+        for i in range(1, 30):
+            await b.say(f"question {i} " + "context " * 60)
+        replies = [(r, u) for r, u in zip(fake.requests, fake.usages, strict=False) if r.stream]
+        starts = [r.body["messages"][0]["content"][1]["text"][:12] for r, _ in replies]
+        later = starts[10:]
+        changes = sum(1 for a, c in itertools.pairwise(later) if a != c)
+        assert 0 < changes <= len(later) // 3, starts
+        state = await store.load_thread("test:w:c:t1")
+        assert state is not None and state.history_from > 0
+        steady = [
+            u.cache_read_input_tokens
+            / (u.input_tokens + u.cache_creation_input_tokens + u.cache_read_input_tokens)
+            for (_, u), a, c in zip(replies[11:], later, later[1:], strict=False)
+            if a == c
+        ]
+        assert steady and min(steady) > 0.6
+    finally:
+        await b.assistant.aclose()
+        await store.close()
