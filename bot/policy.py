@@ -73,7 +73,10 @@ def precheck(
     except inside the crisis window, where the bot never ends a thread.
     """
     if is_closed(state):
-        return Decision(verdict="ignored", actions=(Action(kind="ignored", thread=state.ref),))
+        return Decision(
+            verdict="ignored",
+            actions=(Action(kind="ignored", thread=state.ref, user_id=incoming.author.id),),
+        )
     if (
         state.pending_end_by is not None
         and incoming.author.id == state.pending_end_by
@@ -96,7 +99,10 @@ def confirm(
 ) -> Decision:
     """A button answer to the end-of-thread question; only the user who asked may answer."""
     if is_closed(state) or state.pending_end_by != confirmation.author.id:
-        return Decision(verdict="ignored", actions=(Action(kind="ignored", thread=state.ref),))
+        return Decision(
+            verdict="ignored",
+            actions=(Action(kind="ignored", thread=state.ref, user_id=confirmation.author.id),),
+        )
     if confirmation.confirmed and in_crisis_window(state, settings, now):
         return _keep_open_in_crisis(
             replace(state, pending_end_by=None), confirmation.author.id, excerpt=()
@@ -544,12 +550,13 @@ def moderate(*, state: ThreadState | None, command: ModCommand, now: datetime) -
     """
     mod = command.moderator
     ref = command.thread or (state.ref if state else None) or command.origin
+    # A refusal answers where the command was given, not in the user's thread.
     if not mod.is_moderator:
-        return _refused(ref, notices.NOT_A_MODERATOR)
+        return _refused(command.origin, notices.NOT_A_MODERATOR)
 
     if command.command == "unlock":
         if state is None or state.status not in ("locked", "ended"):
-            return _refused(ref, notices.NOT_CLOSED)
+            return _refused(command.origin, notices.NOT_CLOSED)
         reopened = replace(
             state,
             status="open",
@@ -580,7 +587,7 @@ def moderate(*, state: ThreadState | None, command: ModCommand, now: datetime) -
 
     if command.command == "uphold":
         if command.case is None:
-            return _refused(ref, notices.NEEDS_CASE)
+            return _refused(command.origin, notices.NEEDS_CASE)
         case = draft_case(
             kind="uphold",
             state=state,
@@ -594,7 +601,7 @@ def moderate(*, state: ThreadState | None, command: ModCommand, now: datetime) -
 
     if command.command == "note":
         if not command.note.strip():
-            return _refused(ref, notices.NEEDS_NOTE)
+            return _refused(command.origin, notices.NEEDS_NOTE)
         case = draft_case(
             kind="note",
             state=state,
@@ -609,7 +616,7 @@ def moderate(*, state: ThreadState | None, command: ModCommand, now: datetime) -
     # pardon: the user's earlier locks no longer count towards the repeat-lock signal.
     user = command.user_id or (state.owner if state else None)
     if not user:
-        return _refused(ref, notices.NEEDS_USER)
+        return _refused(command.origin, notices.NEEDS_USER)
     case = draft_case(
         kind="pardon",
         state=state,

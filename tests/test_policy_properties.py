@@ -94,7 +94,7 @@ def test_ladder_invariants(steps: list[tuple[Signals, int, str, int]], pol: Poli
 
         incoming = Incoming(event_id=str(i), thread=REF, author=USER, text="x", at=now)
         closed = policy.is_closed(state)
-        pre = policy.precheck(state=state, incoming=incoming, signals=sig, now=now)
+        pre = policy.precheck(state=state, incoming=incoming, signals=sig, settings=cfg, now=now)
         if closed:
             # The runtime never calls the model when precheck settles the turn.
             assert pre is not None and pre.verdict == "ignored"
