@@ -1,0 +1,265 @@
+"""Records into Slack text and Block Kit: pure functions, safe by default.
+
+Every string the bot posts passes `escape` here, whether the core wrote it, the model wrote it or a
+user wrote it and the bot echoes it (excerpts in the mod log). Slack turns `<!channel>`,
+`<!here>`, `<!everyone>`, `<@U…>` and `<!subteam^…>` into pings, and `<url|text>` into links that
+say something else than where they go: escaping `&`, `<` and `>` makes every one of them plain
+text. `@channel` typed without brackets is not a ping in an app's message (chat.postMessage does
+not link names unless asked), but a zero-width space is added after the `@` anyway so that no
+future default, client or markdown renderer can turn it into one.
+
+Limits (Slack's published ones, with margin): a message's `text` is cut by Slack past 40,000
+characters and is hard to read well before; a section block holds 3,000; a header 150; a streamed
+message's `markdown_text` takes 12,000 per call.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from adapters.slack.translate import (
+    ACTION_END_NO,
+    ACTION_END_YES,
+    ACTION_NOTE,
+    ACTION_UNLOCK,
+    ACTION_UPHOLD,
+    VIEW_NOTE,
+    case_button_value,
+    end_button_value,
+)
+from bot.modlog import TITLES, cut
+from bot.records import CATEGORY_WORDS, Case, ThreadRef, ThreadState
+
+Block = dict[str, Any]
+
+#: Longest text the bot puts in one posted message (Slack advises staying under 4,000).
+MESSAGE_LIMIT = 3_900
+#: Longest text of one section block.
+SECTION_LIMIT = 3_000
+#: Longest streamed message before the bot stops it and continues in a new one.
+STREAM_LIMIT = 11_000
+HEADER_LIMIT = 150
+
+_SPECIAL_AT = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
+ZWSP = "\u200b"
+
+#: Cases the moderators can reopen or uphold from the log.
+CLOSING_KINDS = frozenset({"lock", "end"})
+
+
+def escape(text: str) -> str:
+    """Text that Slack shows literally: no pings, no disguised links, no broadcast."""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return _SPECIAL_AT.sub(lambda m: f"@{ZWSP}{m.group(1)}", text)
+
+
+def split(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
+    """Text in pieces of at most `limit` characters, cut at a paragraph, line or word if near.
+
+    Cuts never fall inside an escape (`&lt;`), so each piece renders on its own.
+    """
+    pieces: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut_at = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
+        if cut_at < limit // 2:
+            cut_at = limit
+            amp = window.rfind("&", limit - 6)
+            if amp != -1 and ";" not in window[amp:]:
+                cut_at = amp
+        pieces.append(rest[:cut_at].rstrip())
+        rest = rest[cut_at:].lstrip()
+    if rest or not pieces:
+        pieces.append(rest)
+    return pieces
+
+
+def safe_prefix(text: str, *, final: bool) -> int:
+    """How much of streamed text can be shown now: up to the last whitespace unless it is final.
+
+    Holding back the last partial word keeps `@chan` + `nel` from escaping the `@channel` rule.
+    """
+    if final:
+        return len(text)
+    return max(text.rfind(" "), text.rfind("\n")) + 1
+
+
+def notice(text: str, *, kind: str) -> str:
+    """A fixed notice from the core, escaped, with a marker that says what it is."""
+    marks = {
+        "lock": ":lock: ",
+        "end": ":wave: ",
+        "unlock": ":unlock: ",
+        "warn": ":warning: ",
+        "crisis_resources": ":sos: ",
+    }
+    return marks.get(kind, "") + escape(text)
+
+
+def _text(kind: str, text: str) -> Block:
+    return {"type": kind, "text": text}
+
+
+def _mrkdwn(text: str) -> Block:
+    return _text("mrkdwn", text)
+
+
+def _plain(text: str, limit: int = HEADER_LIMIT) -> Block:
+    return {"type": "plain_text", "text": cut(text, limit), "emoji": True}
+
+
+def _button(text: str, *, action_id: str, value: str, style: str | None = None) -> Block:
+    button: Block = {
+        "type": "button",
+        "text": _plain(text, 75),
+        "action_id": action_id,
+        "value": value,
+    }
+    if style:
+        button["style"] = style
+    return button
+
+
+def user_label(user_id: str, name: str | None) -> str:
+    """A user as plain text: never `<@U…>`, which would ping them in the mod log."""
+    return f"{escape(name)} (`{escape(user_id)}`)" if name else f"`{escape(user_id)}`"
+
+
+def case_message(
+    case: Case, *, permalink: str | None, user_name: str | None
+) -> tuple[str, list[Block]]:
+    """One mod-log message for a case: fallback text and blocks with the moderators' buttons."""
+    title = TITLES.get(case.kind, case.kind)
+    priority = case.priority or case.kind in ("crisis", "harmful_in_crisis")
+    head = f"{':rotating_light: ' if priority else ''}Case #{case.number} · {title}"
+    fields = [
+        _mrkdwn(f"*User*\n{user_label(case.user_id, user_name)}"),
+        _mrkdwn(f"*By*\n`{escape(case.actor)}`"),
+    ]
+    if case.category != "none":
+        fields.append(_mrkdwn(f"*Category*\n{escape(CATEGORY_WORDS[case.category])}"))
+    fields.append(_mrkdwn(f"*Strikes*\n{case.strikes}"))
+    if case.thread is not None:
+        where = f"<{permalink}|open the thread>" if permalink else f"`{escape(case.thread.thread)}`"
+        fields.append(_mrkdwn(f"*Thread*\n{where} in <#{escape(case.thread.channel)}>"))
+    if case.refers_to is not None:
+        fields.append(_mrkdwn(f"*Refers to*\ncase #{case.refers_to}"))
+    blocks: list[Block] = [
+        {"type": "header", "text": _plain(head)},
+        {"type": "section", "fields": fields[:10]},
+    ]
+    if priority:
+        blocks.insert(
+            1,
+            {
+                "type": "context",
+                "elements": [_mrkdwn("*PRIORITY*: a person may be at risk. Please look now.")],
+            },
+        )
+    if case.summary:
+        blocks.append({"type": "section", "text": _mrkdwn(escape(cut(case.summary, 2_900)))})
+    quotes = "\n".join(f"> {escape(cut(e, 280))}" for e in case.excerpts[:5])
+    if quotes:
+        blocks.append({"type": "section", "text": _mrkdwn(cut(quotes, SECTION_LIMIT))})
+    value = case_button_value(case=case.number, thread=case.thread)
+    buttons = []
+    if case.kind in CLOSING_KINDS and case.thread is not None:
+        buttons.append(_button("Unlock", action_id=ACTION_UNLOCK, value=value, style="primary"))
+        buttons.append(_button("Uphold", action_id=ACTION_UPHOLD, value=value))
+    buttons.append(_button("Note", action_id=ACTION_NOTE, value=value))
+    blocks.append({"type": "actions", "block_id": f"case-{case.number}", "elements": buttons})
+    fallback = f"{head} · user {case.user_id}" + (
+        f" · {CATEGORY_WORDS[case.category]}" if case.category != "none" else ""
+    )
+    return escape(fallback), blocks
+
+
+def confirm_message(text: str, *, user_id: str, thread: ThreadRef) -> tuple[str, list[Block]]:
+    """The end-of-thread question with Yes/No buttons that only `user_id` may press."""
+    value = end_button_value(user_id=user_id, thread=thread)
+    return escape(text), [
+        {"type": "section", "text": _mrkdwn(escape(text))},
+        {
+            "type": "actions",
+            "elements": [
+                _button("Yes, end it", action_id=ACTION_END_YES, value=value, style="danger"),
+                _button("No, keep going", action_id=ACTION_END_NO, value=value),
+            ],
+        },
+    ]
+
+
+def answered(text: str, *, confirmed: bool) -> list[Block]:
+    """The question once answered: the buttons are gone, the answer stays visible."""
+    answer = "Yes, end it" if confirmed else "No, keep going"
+    return [
+        {"type": "section", "text": _mrkdwn(escape(text))},
+        {"type": "context", "elements": [_mrkdwn(f"Answered: {answer}")]},
+    ]
+
+
+def note_modal(*, metadata: str, case: int) -> dict[str, Any]:
+    """The modal a moderator writes a note in; `metadata` brings the case back on submit."""
+    return {
+        "type": "modal",
+        "callback_id": VIEW_NOTE,
+        "private_metadata": metadata,
+        "title": _plain(f"Note on case #{case}", 24),
+        "submit": _plain("Add note", 24),
+        "close": _plain("Cancel", 24),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "note",
+                "label": _plain("Note for the mod log"),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": "note",
+                    "multiline": True,
+                    "max_length": 2_000,
+                },
+            }
+        ],
+    }
+
+
+def status_text(state: ThreadState, *, redirects_before_lock: int) -> str:
+    """A thread's state in one message for the slash command."""
+    lines = [
+        f"Thread `{escape(state.ref.thread)}` in <#{escape(state.ref.channel)}>: *{state.status}*",
+        f"Strikes: {state.strikes} (the warning comes at {redirects_before_lock}); "
+        f"turns: {state.turns}",
+    ]
+    if state.closed_category != "none":
+        lines.append(f"Closed for: {escape(CATEGORY_WORDS[state.closed_category])}")
+    if state.pending_end_by:
+        lines.append("Waiting for an answer to “end this thread?”")
+    return "\n".join(lines)
+
+
+def case_text(case: Case) -> str:
+    """A case in a few lines, for the slash command's `case N`."""
+    title = TITLES.get(case.kind, case.kind)
+    lines = [f"*Case #{case.number}* · {escape(title)} · {case.status}"]
+    lines.append(f"User {user_label(case.user_id, None)} · by `{escape(case.actor)}`")
+    if case.category != "none":
+        lines.append(f"Category: {escape(CATEGORY_WORDS[case.category])} · strikes {case.strikes}")
+    if case.thread is not None:
+        lines.append(f"Thread `{escape(case.thread.thread)}` in <#{escape(case.thread.channel)}>")
+    if case.summary:
+        lines.append(escape(cut(case.summary, 1_000)))
+    lines.extend(f"> {escape(cut(e, 280))}" for e in case.excerpts[:5])
+    return "\n".join(lines)
+
+
+def help_text(command: str) -> str:
+    """What the slash command does."""
+    return (
+        f"`{command} policy`: how this bot keeps threads safe (anyone)\n"
+        f"`{command} status [thread link or ts]`: a thread's state (yours, or any for moderators);"
+        " without an argument, your most recent thread in this channel\n"
+        f"`{command} case N`: look up a case (moderators)\n"
+        f"`{command} unlock <thread link or ts>`: reopen a closed thread (moderators)"
+    )

@@ -1,0 +1,326 @@
+"""Slack payloads into the core's records: pure functions, no I/O, no SDK objects.
+
+Everything Slack-shaped stops here. The service hands these functions the parsed request bodies
+bolt gives it and gets back `bot.records` events (or None for what is not a turn), so the rules
+"which Slack message is a turn" and "which thread does it belong to" are tested without a network.
+
+A Slack thread is addressed by its parent message: `ThreadRef(workspace=team id, channel=channel
+id, thread=parent ts)`. A mention at the top of a channel opens a thread on that very message, so
+the mention's own `ts` becomes the thread id.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any, Literal
+from urllib.parse import parse_qs, urlparse
+
+from bot.records import Author, EndConfirmation, Incoming, ModCommand, ModCommandKind, ThreadRef
+
+PLATFORM = "slack"
+
+#: Message subtypes that are still a person writing in the thread. Everything else (edits,
+#: deletions, joins, bot messages, channel topic changes, ...) is not a turn.
+TURN_SUBTYPES = frozenset({"", "file_share", "thread_broadcast"})
+
+_TS = re.compile(r"^\d{9,11}\.\d{6}$")
+_PERMALINK_P = re.compile(r"/archives/(?P<channel>[A-Z0-9]+)/p(?P<secs>\d{9,11})(?P<micros>\d{6})")
+
+EventKind = Literal["app_mention", "message"]
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SlackMessage:
+    """The parts of a Slack message event the adapter needs, already validated."""
+
+    event_id: str
+    kind: EventKind
+    team: str
+    channel: str
+    user: str
+    ts: str
+    thread_ts: str | None
+    text: str
+    mentions_bot: bool
+
+    @property
+    def thread(self) -> ThreadRef:
+        """The thread this message belongs to, or the one it opens (top-level mention)."""
+        return thread_ref(team=self.team, channel=self.channel, ts=self.thread_ts or self.ts)
+
+    @property
+    def dedupe_key(self) -> str:
+        """One Slack message arrives as `app_mention` and as `message`: both share this key."""
+        return f"{self.channel}:{self.ts}"
+
+
+def thread_ref(*, team: str, channel: str, ts: str) -> ThreadRef:
+    """The core's address of the Slack thread whose parent message is `ts`."""
+    return ThreadRef(platform=PLATFORM, workspace=team, channel=channel, thread=ts)
+
+
+def at_ts(ts: str) -> datetime:
+    """A Slack timestamp ("1700000000.123456") as an aware datetime."""
+    return datetime.fromtimestamp(float(ts), tz=UTC)
+
+
+def clean_text(text: str, *, bot_user_id: str | None) -> str:
+    """The user's words as the core should read them.
+
+    Slack sends `&`, `<` and `>` HTML-escaped and mentions as `<@U123>`: the bot's own mention is
+    dropped (it only addresses the bot) and the entities decoded, so the local screen reads what
+    the person typed. Other mentions stay as they are and are escaped again on any echo.
+    """
+    if bot_user_id:
+        text = re.sub(rf"<@{re.escape(bot_user_id)}(\|[^>]*)?>", " ", text)
+    return html.unescape(" ".join(text.split()))
+
+
+def parse_message(
+    body: Mapping[str, Any], *, bot_user_id: str | None, bot_id: str | None = None
+) -> SlackMessage | None:
+    """An `app_mention` or `message` event callback as a SlackMessage, or None if not a turn.
+
+    Not turns: messages from any bot (ours or another app), edits (`message_changed`), deletions,
+    joins and every other subtype except plain messages, file shares and broadcasts; messages
+    without a user, channel or text.
+    """
+    event = body.get("event")
+    if not isinstance(event, Mapping):
+        return None
+    kind = event.get("type")
+    if kind not in ("app_mention", "message"):
+        return None
+    if str(event.get("subtype") or "") not in TURN_SUBTYPES:
+        return None
+    user = event.get("user")
+    if event.get("bot_id") or event.get("bot_profile") or not isinstance(user, str):
+        return None
+    if user == bot_user_id or (bot_id and event.get("bot_id") == bot_id):
+        return None
+    channel, ts = event.get("channel"), event.get("ts")
+    team = body.get("team_id") or event.get("team") or ""
+    if not isinstance(channel, str) or not isinstance(ts, str) or not isinstance(team, str):
+        return None
+    raw = event.get("text")
+    raw = raw if isinstance(raw, str) else ""
+    thread_ts = event.get("thread_ts")
+    return SlackMessage(
+        event_id=str(body.get("event_id") or f"{kind}:{channel}:{ts}"),
+        kind=kind,
+        team=team,
+        channel=channel,
+        user=user,
+        ts=ts,
+        thread_ts=thread_ts if isinstance(thread_ts, str) and thread_ts != ts else None,
+        text=clean_text(raw, bot_user_id=bot_user_id),
+        mentions_bot=bool(bot_user_id) and f"<@{bot_user_id}" in raw,
+    )
+
+
+def incoming(msg: SlackMessage, *, hosted: bool, author: Author) -> Incoming | None:
+    """The turn a Slack message makes, given whether its thread is hosted; None if none.
+
+    - `app_mention` at the top of a channel opens a thread on that message.
+    - `app_mention` inside a thread is a turn there; if the bot does not host that thread yet, the
+      mention makes it start hosting it (someone asked for it there).
+    - `message` inside a hosted thread is a turn without a mention. A `message` that mentions the
+      bot is left to its `app_mention` twin, so one message is never handled twice.
+    """
+    if msg.kind == "app_mention":
+        opens = not hosted
+    elif msg.thread_ts is None or not hosted or msg.mentions_bot:
+        return None
+    else:
+        opens = False
+    return Incoming(
+        event_id=msg.event_id,
+        thread=msg.thread,
+        author=author,
+        text=msg.text,
+        at=at_ts(msg.ts),
+        opens_thread=opens,
+    )
+
+
+# --- interactivity -------------------------------------------------------------------------------
+
+#: action_id / callback_id of every interactive element the bot posts.
+ACTION_UNLOCK = "threadkeeper_unlock"
+ACTION_UPHOLD = "threadkeeper_uphold"
+ACTION_NOTE = "threadkeeper_note"
+ACTION_END_YES = "threadkeeper_end_yes"
+ACTION_END_NO = "threadkeeper_end_no"
+VIEW_NOTE = "threadkeeper_note_modal"
+
+MOD_ACTIONS: dict[str, ModCommandKind] = {
+    ACTION_UNLOCK: "unlock",
+    ACTION_UPHOLD: "uphold",
+    ACTION_NOTE: "note",
+}
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CaseButton:
+    """What a mod-log button carries: the case and the thread it is about (the slash command's
+    unlock names a thread and no case)."""
+
+    case: int | None
+    thread: ThreadRef | None
+
+
+def case_button_value(*, case: int, thread: ThreadRef | None) -> str:
+    """The `value` of a mod-log button (Slack allows 2,000 characters; this is far less)."""
+    return f"{case}|{thread.key if thread else ''}"
+
+
+def parse_case_button(value: str) -> CaseButton | None:
+    """Inverse of `case_button_value`; None for a value this bot did not write."""
+    number, _, key = value.partition("|")
+    if not number.isdigit():
+        return None
+    try:
+        thread = ThreadRef.from_key(key) if key else None
+    except ValueError:
+        return None
+    return CaseButton(case=int(number), thread=thread)
+
+
+def end_button_value(*, user_id: str, thread: ThreadRef) -> str:
+    """The `value` of a Yes/No button: who may answer, and for which thread."""
+    return f"{user_id}|{thread.key}"
+
+
+def parse_end_button(value: str) -> tuple[str, ThreadRef] | None:
+    """Inverse of `end_button_value`."""
+    user, _, key = value.partition("|")
+    try:
+        return user, ThreadRef.from_key(key)
+    except ValueError:
+        return None
+
+
+def block_action(body: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The one action of a `block_actions` payload (the bot's messages have one per click)."""
+    actions = body.get("actions") or [{}]
+    first = actions[0]
+    return first if isinstance(first, Mapping) else {}
+
+
+def team_of(body: Mapping[str, Any]) -> str:
+    """The workspace of an interactive payload or slash command."""
+    team = body.get("team")
+    if isinstance(team, Mapping) and team.get("id"):
+        return str(team["id"])
+    user = body.get("user")
+    if isinstance(user, Mapping) and user.get("team_id"):
+        return str(user["team_id"])
+    return str(body.get("team_id") or "")
+
+
+def user_of(body: Mapping[str, Any]) -> str:
+    """Who clicked or typed: `user.id` in interactive payloads, `user_id` in slash commands."""
+    user = body.get("user")
+    if isinstance(user, Mapping):
+        return str(user.get("id") or "")
+    return str(body.get("user_id") or "")
+
+
+def click_event_id(body: Mapping[str, Any]) -> str:
+    """A click's event id: its trigger id (unique per click), else the action's timestamp."""
+    trigger = body.get("trigger_id")
+    if trigger:
+        return f"slack-click:{trigger}"
+    return f"slack-click:{block_action(body).get('action_ts', '')}:{user_of(body)}"
+
+
+def click_origin(body: Mapping[str, Any]) -> ThreadRef:
+    """Where a button was clicked: the message that carries it (a mod-log case, a question)."""
+    container = body.get("container")
+    container = container if isinstance(container, Mapping) else {}
+    channel = body.get("channel")
+    channel_id = channel.get("id") if isinstance(channel, Mapping) else None
+    return thread_ref(
+        team=team_of(body),
+        channel=str(container.get("channel_id") or channel_id or ""),
+        ts=str(container.get("message_ts") or ""),
+    )
+
+
+def mod_command(
+    *,
+    event_id: str,
+    command: ModCommandKind,
+    moderator: Author,
+    button: CaseButton,
+    origin: ThreadRef,
+    at: datetime,
+    note: str = "",
+) -> ModCommand:
+    """A moderator's click (or note) on a mod-log case as the core's command."""
+    return ModCommand(
+        event_id=event_id,
+        moderator=moderator,
+        command=command,
+        at=at,
+        origin=origin,
+        thread=button.thread,
+        case=button.case,
+        note=note,
+    )
+
+
+def end_confirmation(
+    *, event_id: str, thread: ThreadRef, author: Author, confirmed: bool, at: datetime
+) -> EndConfirmation:
+    """A Yes/No click on "end this thread?" as the core's record."""
+    return EndConfirmation(
+        event_id=event_id, thread=thread, author=author, confirmed=confirmed, at=at
+    )
+
+
+# --- slash command -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class SlashCommand:
+    """`/threadkeeper VERB ARGS...` split into its verb and arguments."""
+
+    verb: str
+    args: tuple[str, ...]
+
+
+def parse_slash(text: str) -> SlashCommand:
+    """The verb (lower case; "help" when empty) and the remaining words."""
+    words = text.split()
+    if not words:
+        return SlashCommand(verb="help", args=())
+    return SlashCommand(verb=words[0].lower(), args=tuple(words[1:]))
+
+
+def thread_target(arg: str, *, team: str, channel: str) -> ThreadRef | None:
+    """A thread named by a permalink (of its parent or any reply) or by a parent ts.
+
+    Slack wraps links in `<...>` in slash-command text; a reply's permalink names its parent in
+    the `thread_ts` query parameter, which is the thread the bot knows.
+    """
+    arg = arg.strip().strip("<>").split("|", 1)[0]
+    if _TS.match(arg):
+        return thread_ref(team=team, channel=channel, ts=arg)
+    url = urlparse(arg)
+    match = _PERMALINK_P.search(url.path)
+    if match is None:
+        return None
+    parent = parse_qs(url.query).get("thread_ts", [""])[0]
+    ts = parent if _TS.match(parent) else f"{match['secs']}.{match['micros']}"
+    return thread_ref(team=team, channel=match["channel"], ts=ts)
+
+
+def case_number(arg: str) -> int | None:
+    """`12` or `#12` as a case number."""
+    arg = arg.lstrip("#")
+    return int(arg) if arg.isdigit() else None
