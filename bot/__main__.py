@@ -74,6 +74,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("config OK")
             return 0
         settings = config_mod.load(getattr(args, "config", None))
+        if command == "run" and (settings.discord or settings.slack):
+            return _run_until_stopped(_services(settings, args.store))
         if command in ("run", "console"):
             return _run_until_stopped(_console(settings, getattr(args, "store", None)))
         if command == "replay":
@@ -136,6 +138,50 @@ async def close_store(store: Store) -> None:
     closing.result()
     if interrupted:
         raise asyncio.CancelledError
+
+
+async def _services(settings: config_mod.Settings, store_path: str | None) -> int:
+    """Every configured platform on one event loop, sharing one runtime and one store."""
+    from bot.adapter import Service
+    from bot.app import make_runtime, make_store
+
+    services: list[Service] = []
+    problems: list[str] = []
+    if settings.discord is not None:
+        if settings.discord.token() is None:
+            problems.append(f"discord.token_env: {settings.discord.token_env} is not set")
+        else:
+            from adapters.discord import make_service as discord_service
+
+            services.append(discord_service(settings))
+    if settings.slack is not None:
+        if settings.slack.bot_token() is None:
+            problems.append(f"slack.bot_token_env: {settings.slack.bot_token_env} is not set")
+        else:
+            from adapters.slack import make_service as slack_service
+
+            services.append(slack_service(settings))
+    if problems:
+        raise ConfigError(problems)
+    store = await make_store(settings, store_path)
+    runtime = None
+    try:
+        runtime = await make_runtime(
+            settings, adapters={s.platform: s for s in services}, store=store
+        )
+        for service in services:
+            for problem in await service.check():
+                log.error("%s: %s", service.platform, problem)
+                print(f"{service.platform}: {problem}", file=sys.stderr)
+        recovered = await runtime.recover()
+        if recovered:
+            log.info("carried out %d actions owed from before a restart", recovered)
+        await asyncio.gather(*(service.serve(runtime) for service in services))
+        return 0
+    finally:
+        if runtime is not None:
+            await runtime.assistant.aclose()
+        await close_store(store)
 
 
 async def _console(settings: config_mod.Settings, store_path: str | None) -> int:

@@ -1,0 +1,781 @@
+"""The Discord service: the I/O between discord.py and the runtime.
+
+Events in: a mention in a channel opens a public thread from that message; later messages in a
+hosted thread are turns; button clicks and slash commands become moderator commands or answers to
+"end this thread?". Actions out: notices, streamed replies (one message edited at most about once a
+second per thread, a new one at 2,000 characters), locks, and one embed per case in the mod log.
+
+Nothing the model or a user writes may ping anyone: mentions are off client-wide and the one
+exception, the moderator role on a priority case, is allowed on that single message. Every
+discord.py error is translated here into the core's DeliveryError (retryable for 429 and 5xx) or
+PermissionMissing, naming the permission, so the runtime can open a case a person will read.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any
+
+import aiohttp
+import discord
+from discord import app_commands
+
+from adapters.discord import render, translate
+from adapters.discord.components import DYNAMIC_ITEMS, CaseVerb
+from bot import notices
+from bot.adapter import ALL_ACTIONS
+from bot.config import DiscordSettings, Settings
+from bot.errors import DeliveryError, PermissionMissing
+from bot.records import Action, Author, Case, ModCommandKind, ThreadRef
+from bot.runtime import Runtime
+
+log = logging.getLogger(__name__)
+
+#: Seconds between edits of a streaming reply in one thread.
+EDIT_INTERVAL = 1.0
+#: Seconds between typing pings (Discord shows one for about 10 seconds).
+TYPING_INTERVAL = 8.0
+#: Discord caps a message nonce at 25 characters.
+NONCE_CHARS = 25
+#: Login retry pauses: exponential from 5 s to 15 min (Discord allows 1,000 logins a day).
+LOGIN_BACKOFF = (5.0, 900.0)
+#: Discord's error code for "a thread has already been created for this message".
+THREAD_ALREADY_CREATED = 160004
+
+
+def intents() -> discord.Intents:
+    """Guild messages with their content (a privileged intent to enable in the portal)."""
+    value = discord.Intents.default()
+    value.message_content = True
+    value.members = False
+    value.presences = False
+    return value
+
+
+def nonce(key: str, part: int = 0) -> str:
+    """A Discord nonce (at most 25 characters) from the runtime's idempotency key."""
+    raw = key if part == 0 else f"{key}.{part}"
+    if len(raw) <= NONCE_CHARS:
+        return raw
+    return "tk" + hashlib.sha256(raw.encode()).hexdigest()[: NONCE_CHARS - 2]
+
+
+@contextlib.contextmanager
+def delivery(what: str, *, forbidden: str) -> Iterator[None]:
+    """Translate discord.py's errors for one platform call into the core's."""
+    try:
+        yield
+    except discord.Forbidden as exc:
+        raise PermissionMissing(
+            forbidden, f"Discord refused to {what}: the bot lacks {forbidden} ({exc.text})"
+        ) from exc
+    except discord.NotFound as exc:
+        raise DeliveryError(f"could not {what}: not found ({exc.text})", retryable=False) from exc
+    except discord.HTTPException as exc:
+        retry = exc.status == 429 or exc.status >= 500
+        raise DeliveryError(
+            f"could not {what}: HTTP {exc.status} {exc.text}", retryable=retry
+        ) from exc
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        raise DeliveryError(f"could not {what}: {type(exc).__name__}", retryable=True) from exc
+
+
+class Throttle:
+    """At most one write per `interval` seconds per key (a thread)."""
+
+    def __init__(self, interval: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.interval = interval
+        self._clock = clock
+        self._last: dict[str, float] = {}
+
+    def wait_for(self, key: str) -> float:
+        """Seconds until `key` may write again (0 when it may now)."""
+        last = self._last.get(key)
+        if last is None:
+            return 0.0
+        return max(0.0, self.interval - (self._clock() - last))
+
+    def mark(self, key: str) -> None:
+        """Record a write now."""
+        self._last[key] = self._clock()
+        if len(self._last) > 10_000:  # forget threads idle long past the interval
+            cutoff = self._clock() - 60 * self.interval
+            self._last = {k: t for k, t in self._last.items() if t >= cutoff}
+
+
+class _Reply:
+    """The messages showing one streamed reply, edited as the text grows."""
+
+    def __init__(self, channel: discord.abc.Messageable, key: str) -> None:
+        self._channel = channel
+        self._key = key
+        self.messages: list[discord.Message] = []
+        self._shown: list[str] = []
+
+    async def show(self, text: str) -> None:
+        pieces = render.split_text(text) if text else []
+        for i, piece in enumerate(pieces):
+            if i < len(self.messages):
+                if self._shown[i] != piece:
+                    self.messages[i] = await self.messages[i].edit(content=piece)
+                    self._shown[i] = piece
+            else:
+                self.messages.append(
+                    await self._channel.send(content=piece, nonce=nonce(self._key, i))
+                )
+                self._shown.append(piece)
+
+
+class ThreadkeeperClient(discord.Client):
+    """discord.py's client with mentions off and the service's hooks attached."""
+
+    def __init__(self, service: DiscordService, **options: Any) -> None:
+        super().__init__(
+            intents=intents(), allowed_mentions=discord.AllowedMentions.none(), **options
+        )
+        self.clicks = service
+        self._service = service
+        self.tree = app_commands.CommandTree(self)
+
+    async def setup_hook(self) -> None:
+        """Persistent buttons and slash commands, registered once per login."""
+        await self._service.setup()
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Every message the gateway delivers."""
+        await self._service.on_message(message)
+
+    async def on_thread_create(self, thread: discord.Thread) -> None:
+        """Remember a thread's parent, for when the cache drops it."""
+        self._service.remember(thread)
+
+    async def on_thread_update(self, before: discord.Thread, after: discord.Thread) -> None:
+        """Remember a thread's parent, for when the cache drops it."""
+        self._service.remember(after)
+
+
+class DiscordService:
+    """Carries out the core's actions on Discord and feeds it Discord's events."""
+
+    platform = translate.PLATFORM
+    supports = ALL_ACTIONS
+
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        edit_interval: float = EDIT_INTERVAL,
+        login_backoff: tuple[float, float] = LOGIN_BACKOFF,
+        **client_options: Any,
+    ) -> None:
+        if settings.discord is None:
+            raise ValueError("the [discord] section is not configured")
+        self.settings = settings
+        self.config: DiscordSettings = settings.discord
+        self.client = ThreadkeeperClient(self, **client_options)
+        self.runtime: Runtime | None = None
+        self.throttle = Throttle(edit_interval)
+        self._login_backoff = login_backoff
+        #: thread id -> parent channel id; threads leave the cache when archived.
+        self._parents: dict[int, int] = {}
+        self._not_threads: set[int] = set()
+        #: Messages being turned into threads right now (a redelivery must not open a second one).
+        self._opening: set[int] = set()
+        #: Thread keys whose refusals go back to the clicking moderator, not into the thread.
+        self._answering: dict[str, discord.Interaction[Any]] = {}
+        self._setup_done = False
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    def attach(self, runtime: Runtime) -> None:
+        """Give the service the runtime that events are fed to."""
+        self.runtime = runtime
+
+    async def setup(self) -> None:
+        """Register the buttons that outlive restarts, and the slash commands."""
+        if self._setup_done:
+            return
+        self._setup_done = True
+        self.client.add_dynamic_items(*DYNAMIC_ITEMS)
+        _commands(self)
+        try:
+            synced = await self.client.tree.sync()
+            log.info("synced %d slash commands", len(synced))
+        except discord.HTTPException as exc:
+            log.error("could not sync slash commands (HTTP %s): %s", exc.status, exc.text)
+
+    async def login(self) -> None:
+        """Log in over HTTP, backing off exponentially on errors that may pass."""
+        token = self.config.token()
+        if token is None:
+            raise discord.LoginFailure(f"the environment variable {self.config.token_env} is unset")
+        if self.client.user is not None and self.client.http.token is not None:
+            return
+        pause, ceiling = self._login_backoff
+        while True:
+            try:
+                await self.client.login(token)
+                return
+            except discord.LoginFailure:
+                raise
+            except (discord.HTTPException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+                status = getattr(exc, "status", None)
+                if (
+                    isinstance(exc, discord.HTTPException)
+                    and status not in (429,)
+                    and (status is None or status < 500)
+                ):
+                    raise
+                log.warning("Discord login failed (%s); retrying in %.3gs", exc, pause)
+                await self.client.http.close()
+                await asyncio.sleep(pause)
+                pause = min(pause * 2, ceiling)
+
+    async def check(self) -> list[str]:
+        """Log in, then check the mod-log channel and the hosting channels: one sentence each."""
+        try:
+            await self.login()
+        except discord.LoginFailure:
+            return [
+                f"Discord refused the bot token in {self.config.token_env}; "
+                "copy a fresh one from the Developer Portal (Bot, Reset Token)."
+            ]
+        except discord.HTTPException as exc:
+            return [f"Discord login failed with HTTP {exc.status}: {exc.text}"]
+        user = self.client.user
+        assert user is not None
+        problems: list[str] = []
+        guilds: dict[int, tuple[dict[str, Any], list[str]]] = {}
+        checks = [
+            (self.config.mod_log_channel, "the mod-log channel", translate.MODLOG_PERMISSIONS)
+        ]
+        checks += [
+            (c, "hosting channel", translate.THREAD_PERMISSIONS) for c in self.config.channels
+        ]
+        for channel_id, role, required in checks:
+            try:
+                channel: dict[str, Any] = dict(await self.client.http.get_channel(channel_id))
+            except (discord.NotFound, discord.Forbidden):
+                problems.append(
+                    f"{role.capitalize()} {channel_id} does not exist or the bot cannot see it; "
+                    "check the id in the [discord] config and that the bot was invited there."
+                )
+                continue
+            guild_id = int(channel.get("guild_id", 0))
+            if not guild_id:
+                problems.append(f"{role.capitalize()} {channel_id} is not a server channel.")
+                continue
+            try:
+                guild, roles = await self._guild_and_roles(guilds, guild_id, user.id)
+            except discord.HTTPException as exc:
+                problems.append(
+                    f"Could not read server {guild_id} or the bot's roles there "
+                    f"(HTTP {exc.status}).",
+                )
+                continue
+            perms = translate.channel_permissions(
+                guild=guild, channel=channel, member_roles=roles, user_id=user.id
+            )
+            lacking = translate.missing(perms, required)
+            if lacking:
+                problems.append(
+                    f"The bot lacks {', '.join(lacking)} in #{channel.get('name', channel_id)} "
+                    f"({role}); grant them to its role or in the channel's permissions."
+                )
+            if not self.config.channels and role == "the mod-log channel":
+                # Every channel may host threads: the bot's server-wide role must allow it.
+                server = translate.channel_permissions(
+                    guild=guild, channel={}, member_roles=roles, user_id=user.id
+                )
+                lacking = translate.missing(server, translate.THREAD_PERMISSIONS)
+                if lacking:
+                    problems.append(
+                        f"The bot's role lacks {', '.join(lacking)} in server "
+                        f"{guild.get('name', guild_id)}, so mentions cannot open threads there."
+                    )
+        return problems
+
+    async def _guild_and_roles(
+        self, cache: dict[int, tuple[dict[str, Any], list[str]]], guild_id: int, user_id: int
+    ) -> tuple[dict[str, Any], list[str]]:
+        if guild_id not in cache:
+            guild = dict(await self.client.http.get_guild(guild_id))
+            member = await self.client.http.get_member(guild_id, user_id)
+            cache[guild_id] = (guild, [str(r) for r in member["roles"]])
+        return cache[guild_id]
+
+    async def serve(self, runtime: Runtime) -> None:
+        """Connect to the gateway and feed events to the runtime until cancelled."""
+        self.attach(runtime)
+        try:
+            await self.login()
+            await self.client.connect(reconnect=True)
+        except discord.PrivilegedIntentsRequired:
+            log.error(
+                "Discord refused the Message Content intent: enable it in the Developer Portal "
+                "(Bot, Privileged Gateway Intents)"
+            )
+            raise
+        finally:
+            await self.client.close()
+
+    # --- events in -------------------------------------------------------------------------------
+
+    def remember(self, thread: discord.Thread) -> None:
+        """Note a thread's parent channel."""
+        if thread.parent_id is not None:
+            self._parents[thread.id] = thread.parent_id
+
+    async def _parent_of(self, channel: discord.abc.Messageable, channel_id: int) -> int | None:
+        """The parent channel of a thread, or None when the channel is not a thread."""
+        if isinstance(channel, discord.Thread):
+            self.remember(channel)
+            return channel.parent_id
+        if not isinstance(channel, discord.PartialMessageable):
+            return None
+        # An archived thread has left the cache: its messages come with a partial channel.
+        if channel_id in self._parents:
+            return self._parents[channel_id]
+        if channel_id in self._not_threads:
+            return None
+        try:
+            fetched = await self.client.fetch_channel(channel_id)
+        except discord.HTTPException as exc:
+            log.warning("could not fetch channel %s (HTTP %s)", channel_id, exc.status)
+            return None
+        if isinstance(fetched, discord.Thread):
+            self.remember(fetched)
+            return fetched.parent_id
+        self._not_threads.add(channel_id)
+        return None
+
+    async def on_message(self, message: discord.Message) -> None:
+        """A mention opens a thread; a message in a hosted thread is a turn; the rest is ignored."""
+        runtime, me = self.runtime, self.client.user
+        if runtime is None or me is None or message.guild is None:
+            return
+        if message.author.bot or message.webhook_id is not None:
+            return
+        if message.type not in (discord.MessageType.default, discord.MessageType.reply):
+            return
+        guild_id = message.guild.id
+        channel_id = message.channel.id
+        parent = await self._parent_of(message.channel, channel_id)
+        role = self.config.moderator_role
+        if parent is not None:
+            ref = translate.thread_ref(guild_id=guild_id, parent_id=parent, thread_id=channel_id)
+            state = await runtime.store.load_thread(ref.key)
+            if state is None:
+                return  # a thread the bot does not host
+            event = translate.incoming(
+                message, ref=ref, bot_id=me.id, moderator_role=role, opens=False
+            )
+            if state.status in ("locked", "ended"):
+                await runtime.handle(event)
+                return
+            async with self._typing(channel_id):
+                await runtime.handle(event)
+            return
+        if not translate.mentions(message.content, me.id):
+            return
+        if self.config.channels and channel_id not in self.config.channels:
+            return
+        await self._open_thread(message, runtime=runtime, me=me)
+
+    async def _open_thread(
+        self, message: discord.Message, *, runtime: Runtime, me: discord.ClientUser
+    ) -> None:
+        assert message.guild is not None
+        # A thread started from a message has the message's id, so the address is known first.
+        ref = translate.thread_ref(
+            guild_id=message.guild.id, parent_id=message.channel.id, thread_id=message.id
+        )
+        if message.id in self._opening or await runtime.store.event_seen(str(message.id)):
+            log.debug("mention %s already handled", message.id)
+            return
+        self._opening.add(message.id)
+        try:
+            text = translate.strip_mention(message.content, me.id)
+            name = translate.thread_name(text, author_name=message.author.display_name)
+            try:
+                thread = await message.create_thread(name=name)
+            except discord.HTTPException as exc:
+                if exc.code != THREAD_ALREADY_CREATED:
+                    log.error("could not open a thread on message %s: %s", message.id, exc)
+                    return
+            else:
+                self.remember(thread)
+            self._parents[message.id] = message.channel.id
+            event = translate.incoming(
+                message,
+                ref=ref,
+                bot_id=me.id,
+                moderator_role=self.config.moderator_role,
+                opens=True,
+            )
+            async with self._typing(message.id):
+                await runtime.handle(event)
+        finally:
+            self._opening.discard(message.id)
+
+    @contextlib.asynccontextmanager
+    async def _typing(self, channel_id: int) -> AsyncIterator[None]:
+        """Show "typing" while the model works; failures to show it are only logged."""
+
+        async def keep_typing() -> None:
+            while True:
+                try:
+                    await self.client.http.send_typing(channel_id)
+                except discord.HTTPException as exc:
+                    log.debug("typing indicator failed in %s: HTTP %s", channel_id, exc.status)
+                    return
+                await asyncio.sleep(TYPING_INTERVAL)
+
+        task = asyncio.create_task(keep_typing())
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    # --- clicks and commands ---------------------------------------------------------------------
+
+    def _is_moderator(self, interaction: discord.Interaction[Any]) -> bool:
+        return translate.is_moderator(
+            interaction.user,
+            moderator_role=self.config.moderator_role,
+            permissions=interaction.permissions,
+        )
+
+    def _author(self, interaction: discord.Interaction[Any]) -> Author:
+        return translate.author(
+            interaction.user,
+            moderator_role=self.config.moderator_role,
+            permissions=interaction.permissions,
+        )
+
+    async def on_case_button(
+        self, interaction: discord.Interaction[Any], *, verb: CaseVerb, case: int
+    ) -> None:
+        """Unlock, Uphold or Note on a case: moderators only; each becomes a case itself."""
+        if not self._is_moderator(interaction):
+            await interaction.response.send_message(notices.NOT_A_MODERATOR, ephemeral=True)
+            return
+        if verb == "note":
+            await interaction.response.send_modal(NoteModal(service=self, case=case))
+            return
+        await self.moderate(interaction, command=verb, case=case)
+
+    async def moderate(
+        self,
+        interaction: discord.Interaction[Any],
+        *,
+        command: ModCommandKind,
+        case: int | None = None,
+        thread: ThreadRef | None = None,
+        note: str = "",
+    ) -> None:
+        """Hand a moderator's command to the core and answer the moderator privately."""
+        runtime = self.runtime
+        if runtime is None or interaction.guild_id is None or interaction.channel_id is None:
+            await interaction.response.send_message("Not ready yet.", ephemeral=True)
+            return
+        guild = str(interaction.guild_id)
+        if thread is None and case is not None:
+            found = await runtime.store.case(workspace=guild, number=case)
+            if found is None:
+                await interaction.response.send_message(f"No case #{case}.", ephemeral=True)
+                return
+            thread = found.thread
+        origin = translate.channel_ref(
+            guild_id=interaction.guild_id, channel_id=interaction.channel_id
+        )
+        event = translate.mod_command(
+            event_id=interaction.id,
+            moderator=self._author(interaction),
+            command=command,
+            at=interaction.created_at,
+            origin=origin,
+            thread=thread,
+            case=case,
+            note=note,
+        )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        # The core answers a refusal where the command was given (the origin); a notice to the
+        # target thread while this click is handled goes to the moderator privately too.
+        keys = {(thread or origin).key, origin.key}
+        for key in keys:
+            self._answering[key] = interaction
+        try:
+            outcome = await runtime.handle(event)
+        finally:
+            for key in keys:
+                self._answering.pop(key, None)
+        if outcome.verdict == "refused":
+            return  # the refusal went to the moderator as the core's notice
+        numbers = ", ".join(f"#{c.number}" for c in outcome.cases)
+        done = f"Done: {command}" + (f" (case {numbers})" if numbers else "") + "."
+        if outcome.verdict == "duplicate":
+            done = "That was already done."
+        await interaction.followup.send(done, ephemeral=True)
+
+    async def on_end_button(
+        self, interaction: discord.Interaction[Any], *, confirmed: bool, user_id: str
+    ) -> None:
+        """Yes or No to "end this thread?", from the user who asked and nobody else."""
+        runtime = self.runtime
+        if str(interaction.user.id) != user_id:
+            await interaction.response.send_message(
+                "Only the person who asked to end this thread can answer.", ephemeral=True
+            )
+            return
+        ref = await self._interaction_thread(interaction)
+        if runtime is None or ref is None:
+            await interaction.response.send_message("This only works in a thread.", ephemeral=True)
+            return
+        # The buttons go at once, so a second press cannot answer twice.
+        await interaction.response.edit_message(view=None)
+        await runtime.handle(
+            translate.end_confirmation(
+                event_id=interaction.id,
+                thread=ref,
+                author=self._author(interaction),
+                confirmed=confirmed,
+                at=interaction.created_at,
+            )
+        )
+
+    async def _interaction_thread(self, interaction: discord.Interaction[Any]) -> ThreadRef | None:
+        channel = interaction.channel
+        if interaction.guild_id is None or interaction.channel_id is None or channel is None:
+            return None
+        parent = await self._parent_of(channel, interaction.channel_id)  # type: ignore[arg-type]
+        if parent is None:
+            return None
+        return translate.thread_ref(
+            guild_id=interaction.guild_id, parent_id=parent, thread_id=interaction.channel_id
+        )
+
+    async def thread_status(self, interaction: discord.Interaction[Any]) -> None:
+        """`/status`: the thread's state, for its user and for moderators."""
+        ref = await self._interaction_thread(interaction)
+        state = await self.runtime.store.load_thread(ref.key) if ref and self.runtime else None
+        if state is None:
+            await interaction.response.send_message(
+                "Use this inside a thread I host.", ephemeral=True
+            )
+            return
+        if state.owner != str(interaction.user.id) and not self._is_moderator(interaction):
+            await interaction.response.send_message(
+                "Only the thread's user and moderators can see its status.", ephemeral=True
+            )
+            return
+        await interaction.response.send_message(
+            render.status_text(
+                status=state.status,
+                strikes=state.strikes,
+                redirects_before_lock=self.settings.policy.redirects_before_lock,
+                turns=state.turns,
+            ),
+            ephemeral=True,
+        )
+
+    async def show_case(self, interaction: discord.Interaction[Any], number: int) -> None:
+        """`/case`: one case, privately, for moderators."""
+        if not self._is_moderator(interaction):
+            await interaction.response.send_message(notices.NOT_A_MODERATOR, ephemeral=True)
+            return
+        case = None
+        if self.runtime is not None and interaction.guild_id is not None:
+            case = await self.runtime.store.case(workspace=str(interaction.guild_id), number=number)
+        if case is None:
+            await interaction.response.send_message(f"No case #{number}.", ephemeral=True)
+            return
+        await interaction.response.send_message(
+            embed=render.case_embed(case), view=render.case_view(case), ephemeral=True
+        )
+
+    async def unlock_here(self, interaction: discord.Interaction[Any]) -> None:
+        """`/unlock` inside a thread: moderators only."""
+        if not self._is_moderator(interaction):
+            await interaction.response.send_message(notices.NOT_A_MODERATOR, ephemeral=True)
+            return
+        ref = await self._interaction_thread(interaction)
+        if ref is None:
+            await interaction.response.send_message("Use this inside a thread.", ephemeral=True)
+            return
+        await self.moderate(interaction, command="unlock", thread=ref)
+
+    # --- actions out -----------------------------------------------------------------------------
+
+    def _messageable(self, ref: ThreadRef) -> discord.PartialMessageable:
+        """Where to post in a thread, without needing it in the cache."""
+        return self.client.get_partial_messageable(int(ref.thread), guild_id=int(ref.workspace))
+
+    async def _thread(self, ref: ThreadRef) -> discord.Thread:
+        cached = self.client.get_channel(int(ref.thread))
+        if isinstance(cached, discord.Thread):
+            return cached
+        with delivery(f"find thread {ref.thread}", forbidden="View Channel"):
+            fetched = await self.client.fetch_channel(int(ref.thread))
+        if not isinstance(fetched, discord.Thread):
+            raise DeliveryError(f"channel {ref.thread} is not a thread", retryable=False)
+        self.remember(fetched)
+        return fetched
+
+    async def _post(
+        self, ref: ThreadRef, text: str, *, key: str, view: discord.ui.View | None = None
+    ) -> None:
+        channel = self._messageable(ref)
+        pieces = render.split_text(text)
+        with delivery(f"post in thread {ref.thread}", forbidden="Send Messages in Threads"):
+            for i, piece in enumerate(pieces):
+                last = i == len(pieces) - 1
+                if view is not None and last:
+                    await channel.send(content=piece, nonce=nonce(key, i), view=view)
+                else:
+                    await channel.send(content=piece, nonce=nonce(key, i))
+
+    async def perform(self, action: Action, *, key: str, case: Case | None = None) -> None:
+        """Carry out one fixed-text action on Discord."""
+        kind = action.kind
+        ref = action.thread
+        if kind == "ignored":
+            return  # Discord keeps the thread locked; the core has already refused the turn
+        if kind == "case":
+            await self._post_case(case, key=key)
+            return
+        text = notices.for_platform(action.text, policy_command=render.POLICY_COMMAND)
+        if kind == "notice" and (interaction := self._answering.get(ref.key)) is not None:
+            with delivery("answer the moderator", forbidden="Send Messages"):
+                await interaction.followup.send(text, ephemeral=True)
+            return
+        if kind == "unlock":
+            thread = await self._thread(ref)
+            with delivery(f"reopen thread {ref.thread}", forbidden="Manage Threads"):
+                await thread.edit(locked=False, archived=False)
+            await self._post(ref, text, key=key)
+            return
+        if kind == "confirm_end" and action.user_id:
+            await self._post(ref, text, key=key, view=render.confirm_view(user_id=action.user_id))
+            return
+        await self._post(ref, text, key=key)
+        if kind in ("lock", "end"):
+            await self._close(ref)
+
+    async def _close(self, ref: ThreadRef) -> None:
+        """Lock and archive: only moderators can post in it again, and it leaves the list."""
+        thread = await self._thread(ref)
+        try:
+            await thread.edit(locked=True, archived=True)
+        except discord.Forbidden as exc:
+            raise PermissionMissing(
+                "Manage Threads",
+                f"the bot lacks Manage Threads in <#{ref.channel}>, so Discord kept thread "
+                f"<#{ref.thread}> open; the bot still refuses every further turn there",
+            ) from exc
+        except discord.HTTPException as exc:
+            with delivery(f"lock thread {ref.thread}", forbidden="Manage Threads"):
+                raise exc
+
+    async def _post_case(self, case: Case | None, *, key: str) -> None:
+        if case is None:
+            raise DeliveryError("a case action came without its case", retryable=False)
+        channel = self.client.get_partial_messageable(
+            self.config.mod_log_channel,
+            guild_id=int(case.workspace) if case.workspace.isdigit() else None,
+        )
+        role = self.config.moderator_role
+        ping = self.config.ping_on_crisis and role and case.priority
+        with delivery("post to the mod-log channel", forbidden="Send Messages, Embed Links"):
+            if ping:
+                await channel.send(
+                    content=render.crisis_ping(role, case),
+                    embed=render.case_embed(case),
+                    view=render.case_view(case),
+                    nonce=nonce(key),
+                    # The one ping the bot ever sends: this role, on this message.
+                    allowed_mentions=discord.AllowedMentions(
+                        everyone=False, users=False, roles=[discord.Object(id=role)]
+                    ),
+                )
+            else:
+                await channel.send(
+                    embed=render.case_embed(case), view=render.case_view(case), nonce=nonce(key)
+                )
+
+    async def stream_reply(self, thread: ThreadRef, chunks: AsyncIterator[str], *, key: str) -> str:
+        """Post the reply's first words, then edit as it grows (throttled), splitting at 2,000."""
+        reply = _Reply(self._messageable(thread), key)
+        text = ""
+        shown = ""
+        with delivery(
+            f"post the reply in thread {thread.thread}", forbidden="Send Messages in Threads"
+        ):
+            async for chunk in chunks:
+                text += chunk
+                if text.strip() and self.throttle.wait_for(thread.key) == 0:
+                    await reply.show(text)
+                    self.throttle.mark(thread.key)
+                    shown = text
+            if text != shown and text.strip():
+                await asyncio.sleep(self.throttle.wait_for(thread.key))
+                await reply.show(text)
+                self.throttle.mark(thread.key)
+        return text
+
+
+class NoteModal(discord.ui.Modal, title="Add a note to the case"):
+    """The text of a moderator's note."""
+
+    text: discord.ui.TextInput[NoteModal] = discord.ui.TextInput(
+        label="Note", style=discord.TextStyle.paragraph, max_length=1000
+    )
+
+    def __init__(self, *, service: DiscordService, case: int) -> None:
+        super().__init__(timeout=900)
+        self._service = service
+        self._case = case
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        """The note becomes a moderator command (and so a case)."""
+        await self._service.moderate(
+            interaction, command="note", case=self._case, note=self.text.value
+        )
+
+
+def _commands(service: DiscordService) -> None:
+    """The slash commands, bound to this service."""
+    tree = service.client.tree
+
+    @tree.command(name="policy", description="How this bot keeps threads safe")
+    async def policy(interaction: discord.Interaction[Any]) -> None:
+        text = service.runtime.policy_text() if service.runtime else "Not ready yet."
+        pieces = render.split_text(text)
+        await interaction.response.send_message(pieces[0], ephemeral=True)
+        for piece in pieces[1:]:
+            await interaction.followup.send(piece, ephemeral=True)
+
+    @tree.command(name="status", description="This thread's status and redirected requests")
+    async def status(interaction: discord.Interaction[Any]) -> None:
+        await service.thread_status(interaction)
+
+    @tree.command(name="case", description="Show a moderation case (moderators)")
+    @app_commands.describe(number="The case number")
+    async def case(interaction: discord.Interaction[Any], number: int) -> None:
+        await service.show_case(interaction, number)
+
+    @tree.command(name="unlock", description="Reopen this thread (moderators)")
+    async def unlock(interaction: discord.Interaction[Any]) -> None:
+        await service.unlock_here(interaction)
+
+
+def make_service(settings: Settings) -> DiscordService:
+    """The Discord service for `python -m bot run`."""
+    return DiscordService(settings)
