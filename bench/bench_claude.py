@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 
 from bot.adapter import ALL_ACTIONS  # noqa: E402
 from bot.app import make_assistant  # noqa: E402
-from bot.config import DEFAULT_PRICES, AssistantSettings, Settings  # noqa: E402
+from bot.config import DEFAULT_PRICES, AssistantSettings, LimitSettings, Settings  # noqa: E402
 from bot.records import Action, Author, Case, Incoming, ThreadRef  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from bot.store import open_store  # noqa: E402
@@ -45,6 +45,13 @@ BENIGN = {
 REPLY_FIRST_TOKEN = 0.300  # seconds before the reply's first event
 CHUNK_DELAY = 0.010
 RUNS = 25
+#: Limits off: a benchmark's messages arrive faster than any person writes.
+UNLIMITED = LimitSettings(
+    user_messages_per_minute=0,
+    thread_tokens_per_day=0,
+    workspace_tokens_per_day=0,
+    max_concurrent_model_calls=0,
+)
 
 
 class FirstChunk:
@@ -87,7 +94,9 @@ async def first_token_latency(
     fake.route(
         lambda body: JsonReply(BENIGN, latency=assess_latency) if "output_config" in body else reply
     )
-    settings = Settings(assistant=AssistantSettings(classifier_deadline=timedelta(seconds=5)))
+    settings = Settings(
+        assistant=AssistantSettings(classifier_deadline=timedelta(seconds=5)), limits=UNLIMITED
+    )
     assistant, classifier = make_assistant(settings)
     bare: list[float] = []
     moderated: list[float] = []
@@ -144,7 +153,7 @@ async def caching(fake: FakeMessagesAPI, *, cached: bool) -> list[Any]:
             else Reply("A reply of moderate length that answers the question asked. " * 3)
         )
     )
-    settings = Settings()
+    settings = Settings(limits=UNLIMITED)
     assistant, classifier = make_assistant(settings)
     # A 2,000-token system prompt (the fake counts about four characters a token).
     system_text = ("You are a helpful community assistant. Follow the community's rules. " * 120)[

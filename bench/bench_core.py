@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))
 from bot.adapter import ALL_ACTIONS  # noqa: E402
 from bot.assistant.base import ReplyOutcome, TurnContext  # noqa: E402
 from bot.assistant.offline import NoClassifier, OfflineAssistant  # noqa: E402
-from bot.config import Settings  # noqa: E402
+from bot.config import LimitSettings, Settings  # noqa: E402
 from bot.records import Action, Author, Case, Incoming, ThreadRef  # noqa: E402
 from bot.runtime import Runtime  # noqa: E402
 from bot.store import open_store  # noqa: E402
@@ -91,7 +91,17 @@ def pct(values: list[float], q: float) -> float:
 async def runtime_on(store: Store, platform: Stopwatch, **kw: Any) -> Runtime:
     """The real runtime with an instant assistant."""
     return Runtime(
-        settings=kw.get("settings", Settings()),
+        settings=kw.get(
+            "settings",
+            Settings(
+                limits=LimitSettings(
+                    user_messages_per_minute=0,
+                    thread_tokens_per_day=0,
+                    workspace_tokens_per_day=0,
+                    max_concurrent_model_calls=0,
+                )
+            ),
+        ),
         store=store,
         assistant=kw.get("assistant", OfflineAssistant()),
         classifier=kw.get("classifier", NoClassifier()),

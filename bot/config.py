@@ -91,6 +91,23 @@ DEFAULT_PRICES: dict[str, Price] = {
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class LimitSettings:
+    """Limits that protect people and budgets. 0 turns a limit off."""
+
+    #: Messages a user may send per minute before the bot asks them to slow down.
+    user_messages_per_minute: int = 12
+    #: Longest message the bot reads; the rest is cut (and the user told).
+    max_message_chars: int = 8000
+    #: Model tokens (input, output and cache writes; cache reads count a tenth) per UTC day.
+    thread_tokens_per_day: int = 200_000
+    workspace_tokens_per_day: int = 5_000_000
+    #: Turns that may be calling the model at once, across all threads.
+    max_concurrent_model_calls: int = 8
+    #: How long a stop (SIGTERM) waits for turns in flight before cutting them off.
+    shutdown_grace: timedelta = timedelta(seconds=20)
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class StorageSettings:
     """Where the bot keeps its state."""
 
@@ -184,6 +201,7 @@ class Settings:
     storage: StorageSettings = field(default_factory=StorageSettings)
     crisis: CrisisSettings = field(default_factory=CrisisSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
+    limits: LimitSettings = field(default_factory=LimitSettings)
     prices: Mapping[str, Price] = field(default_factory=lambda: dict(DEFAULT_PRICES))
     #: None when the config has no [discord] / [slack] section.
     discord: DiscordSettings | None = None
@@ -377,6 +395,14 @@ _SCHEMA: dict[str, dict[str, tuple[str, Converter]]] = {
         "history_turns": ("history_turns", _int(1, 500)),
         "history_tokens": ("history_tokens", _int(500, 1_000_000)),
     },
+    "limits": {
+        "user_messages_per_minute": ("user_messages_per_minute", _int(0, 10_000)),
+        "max_message_chars": ("max_message_chars", _int(0, 1_000_000)),
+        "thread_tokens_per_day": ("thread_tokens_per_day", _int(0)),
+        "workspace_tokens_per_day": ("workspace_tokens_per_day", _int(0)),
+        "max_concurrent_model_calls": ("max_concurrent_model_calls", _int(0, 1000)),
+        "shutdown_grace_seconds": ("shutdown_grace", _seconds(0)),
+    },
     "storage": {
         "path": ("path", _str),
         "excerpt_chars": ("excerpt_chars", _int(0, 4000)),
@@ -413,6 +439,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, Converter]]] = {
 
 _SECTION_TYPES: dict[str, type] = {
     "policy": PolicySettings,
+    "limits": LimitSettings,
     "assistant": AssistantSettings,
     "storage": StorageSettings,
     "crisis": CrisisSettings,
@@ -514,7 +541,8 @@ def load(path: str | Path | None) -> Settings:
 def describe(settings: Settings) -> str:
     """A human summary for `check-config`: every value, secrets shown only as set or not set."""
     lines = [f"config: {settings.source}"]
-    for section in ("policy", "assistant", "storage", "crisis", "console", "discord", "slack"):
+    sections = ("policy", "limits", "assistant", "storage", "crisis", "console", "discord", "slack")
+    for section in sections:
         obj = getattr(settings, section)
         if obj is None:
             lines.append(f"  [{section}]: not configured")

@@ -137,6 +137,16 @@ def policy_text(
     )
 
 
+SLOW_DOWN = (
+    "You're sending messages faster than I can answer. Please wait a moment; messages sent "
+    "in the meantime are not read."
+)
+MESSAGE_CUT = "Your message was very long, so I only read its first part."
+BUDGET_REACHED = (
+    "This community's assistant has used its model budget for today, so until it resets I can only "
+    "give short fixed answers. The safety rules still apply."
+)
+
 SUPPORT_FALLBACK = (
     "I'm really sorry you're going through this. I couldn't write a proper reply just now, but "
     "you don't have to face this alone: the people below are there to help, right now."

@@ -10,6 +10,7 @@ out, marking each done. On start, actions owed by an earlier process are carried
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
@@ -18,8 +19,10 @@ from datetime import UTC, datetime
 from bot import notices, policy
 from bot.adapter import Adapter
 from bot.assistant.base import AssessmentOutcome, Assistant, Classifier, Reply, TurnContext
+from bot.assistant.offline import NoClassifier, OfflineAssistant
 from bot.config import Settings
 from bot.errors import DeliveryError, StoreError, UnsupportedAction
+from bot.limits import RateLimiter, TokenLedger, midnight
 from bot.modlog import draft_case
 from bot.records import (
     Action,
@@ -185,6 +188,18 @@ class Runtime:
         self._backoff = delivery_backoff
         self._lanes = _Lanes()
         self._inflight: set[str] = set()
+        limits = settings.limits
+        self._rate = RateLimiter(limits.user_messages_per_minute)
+        self._ledger = TokenLedger(
+            thread_limit=limits.thread_tokens_per_day,
+            workspace_limit=limits.workspace_tokens_per_day,
+        )
+        self._model_calls: contextlib.AbstractAsyncContextManager[object] = (
+            asyncio.Semaphore(limits.max_concurrent_model_calls)
+            if limits.max_concurrent_model_calls
+            else contextlib.nullcontext()
+        )
+        self._offline: tuple[Assistant, Classifier] = (OfflineAssistant(), NoClassifier())
 
     # --- entry points ----------------------------------------------------------------------------
 
@@ -235,6 +250,11 @@ class Runtime:
             if not msg.opens_thread:
                 return Outcome(verdict="not_hosted")
             state = policy.new_thread(msg)
+        limits = self.settings.limits
+        extra: list[Action] = []
+        if limits.max_message_chars and len(msg.text) > limits.max_message_chars:
+            msg = replace(msg, text=msg.text[: limits.max_message_chars])
+            extra.append(Action(kind="notice", thread=msg.thread, text=notices.MESSAGE_CUT))
         base = signals_from_screen(screen(msg.text))
         now = self.clock()
         settled = policy.precheck(
@@ -242,6 +262,67 @@ class Runtime:
         )
         if settled is not None:
             return await self._commit_and_carry_out(msg, state, settled, base, None, None)
+        if base.screen_risk == "none":
+            # Someone who may be at risk is always read, however fast they write.
+            pace = self._rate.check(f"{msg.thread.workspace}:{msg.author.id}", now)
+            if pace != "ok":
+                return await self._slow_down(msg, tell=pace == "slow_down")
+        assistant, classifier = self.assistant, self.classifier
+        if await self._over_budget(msg.thread.key, now):
+            # Past the day's budget the offline assistant answers; the screen still decides.
+            assistant, classifier = self._offline
+            if self._ledger.first_notice(msg.thread.key):
+                extra.append(Action(kind="notice", thread=msg.thread, text=notices.BUDGET_REACHED))
+        async with self._model_calls:
+            return await self._model_turn(
+                msg, state, base, now, assistant=assistant, classifier=classifier, extra=extra
+            )
+
+    async def _slow_down(self, msg: Incoming, *, tell: bool) -> Outcome:
+        """A message over the rate limit is not read; the first one in a window says so."""
+        actions = (
+            (Action(kind="notice", thread=msg.thread, text=notices.SLOW_DOWN),) if tell else ()
+        )
+        try:
+            committed = await self.store.commit(
+                at=self.clock(),
+                event_id=msg.event_id,
+                state=None,
+                actions=actions,
+                audit=(
+                    AuditEntry(
+                        kind="rate_limited",
+                        actor="bot",
+                        thread_key=msg.thread.key,
+                        data={"event": msg.event_id, "user": msg.author.id},
+                    ),
+                ),
+            )
+        except DuplicateEvent:
+            return Outcome(verdict="duplicate")
+        await self._carry_out(committed, reply=None, verdict="rate_limited")
+        return Outcome(verdict="rate_limited", actions=committed.actions)
+
+    async def _over_budget(self, thread_key: str, now: datetime) -> bool:
+        ledger = self._ledger
+        if not (ledger.thread_limit or ledger.workspace_limit) or not self.assistant.is_model:
+            return False
+        if ledger.needs_seed(now):
+            ledger.seed(await self.store.usage(since=midnight(now)), now)
+        return ledger.over(thread_key)
+
+    async def _model_turn(
+        self,
+        msg: Incoming,
+        state: ThreadState,
+        base: Signals,
+        now: datetime,
+        *,
+        assistant: Assistant,
+        classifier: Classifier,
+        extra: list[Action],
+    ) -> Outcome:
+        """The turn that needs the model: reply and assessment together, then the decision."""
 
         # One more than the cap, so the assistant can tell when to move the start forward.
         history = await self.store.recent_turns(
@@ -258,9 +339,9 @@ class Runtime:
             screen_risk=base.screen_risk,
             turn_note=turn_note(state, self.settings, framing=framing, now=now),
         )
-        reply = self.assistant.begin(context)
+        reply = assistant.begin(context)
         try:
-            assessed = await self._assess(context)
+            assessed = await self._assess(context, classifier)
             locks = await self.store.recent_locks(
                 workspace=msg.thread.workspace,
                 user_id=msg.author.id,
@@ -277,11 +358,11 @@ class Runtime:
             )
             shows_reply = any(a.kind in REPLY_KINDS for a in decision.actions)
             needed = FRAMING_OF_VERDICT.get(decision.verdict, "")
-            if shows_reply and needed and needed != framing and self.assistant.is_model:
+            if shows_reply and needed and needed != framing and assistant.is_model:
                 # The reply was written before the assessment flagged the turn: it may have
                 # complied. Ask again with the verdict in the newest turn; only flagged turns pay.
                 await reply.cancel()
-                reply = self.assistant.begin(
+                reply = assistant.begin(
                     replace(
                         context,
                         turn_note=turn_note(state, self.settings, framing=needed, now=now),
@@ -296,14 +377,19 @@ class Runtime:
             # Whatever went wrong (a store error, a bug, shutdown), stop the paid generation.
             await reply.cancel()
             raise
+        if extra and decision.state is not None:
+            decision = replace(decision, actions=(*extra, *decision.actions))
         return await self._commit_and_carry_out(
             msg, state, decision, signals, reply if shows_reply else None, assessed
         )
 
-    async def _assess(self, context: TurnContext) -> AssessmentOutcome:
+    async def _assess(self, context: TurnContext, classifier: Classifier) -> AssessmentOutcome:
         deadline = self.settings.assistant.classifier_deadline.total_seconds()
         try:
-            return await asyncio.wait_for(self.classifier.assess(context), deadline)
+            outcome = await asyncio.wait_for(classifier.assess(context), deadline)
+            if outcome.usage:
+                self._ledger.add(context.thread.key, outcome.usage)
+            return outcome
         except TimeoutError:
             log.warning("assessment missed its %.1fs deadline; the screen decides alone", deadline)
             return AssessmentOutcome(assessment=None, reason="deadline missed")
@@ -653,6 +739,8 @@ class Runtime:
                 return "reply lost in a restart; the user was told"
             text = await adapter.stream_reply(action.thread, reply.stream(verdict), key=item.key)
             outcome = await reply.outcome()
+            if outcome.usage:
+                self._ledger.add(action.thread.key, outcome.usage)
             await self.store.commit(
                 at=self.clock(),
                 event_id=None,

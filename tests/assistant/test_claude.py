@@ -19,7 +19,7 @@ import pytest
 from bot import notices
 from bot.app import make_assistant
 from bot.assistant.claude import parse_assessment
-from bot.config import AssistantSettings, Settings
+from bot.config import AssistantSettings, LimitSettings, Settings
 from bot.records import Author, Incoming, ThreadRef
 from bot.runtime import Runtime
 from bot.store import open_store
@@ -38,6 +38,8 @@ from tests.fakes.messages_api import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent.parent
+#: The tests' clock stands still, so many turns would look like a flood to the rate limit.
+UNLIMITED = LimitSettings(user_messages_per_minute=0)
 ALICE = Author(id="u1", name="alice")
 BENIGN = {
     "harmful": False,
@@ -429,7 +431,7 @@ async def test_long_history_is_trimmed_and_the_user_told_once(
     monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
     monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
     script(fake)
-    settings = Settings(assistant=AssistantSettings(history_tokens=500))
+    settings = Settings(assistant=AssistantSettings(history_tokens=500), limits=UNLIMITED)
     store = await open_store(str(tmp_path / "bot.db"))
     b = Bot(store, fake, settings)
     try:
@@ -501,7 +503,7 @@ async def test_a_long_thread_moves_its_history_start_in_steps(
     monkeypatch.setenv("ANTHROPIC_API_KEY", "test-key")
     monkeypatch.setenv("ANTHROPIC_BASE_URL", fake.url)
     script(fake)
-    settings = Settings(assistant=AssistantSettings(history_turns=16))
+    settings = Settings(assistant=AssistantSettings(history_turns=16), limits=UNLIMITED)
     store = await open_store(str(tmp_path / "bot.db"))
     b = Bot(store, fake, settings)
     try:

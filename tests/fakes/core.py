@@ -69,7 +69,9 @@ class ScriptedReply:
         delay: float = 0.0,
         fail: str = "",
         gate: asyncio.Event | None = None,
+        usage: dict[str, object] | None = None,
     ) -> None:
+        self._usage = usage or {}
         self._chunks = chunks
         self._delay = delay
         self._fail = fail
@@ -98,7 +100,7 @@ class ScriptedReply:
 
     async def outcome(self) -> ReplyOutcome:
         """The scripted result."""
-        return ReplyOutcome(text="".join(self._chunks), failed=self._fail)
+        return ReplyOutcome(text="".join(self._chunks), failed=self._fail, usage=self._usage)
 
     async def cancel(self) -> None:
         """Remember that the runtime cancelled it."""
