@@ -13,15 +13,18 @@ import logging
 import signal
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from bot import config as config_mod
 from bot.errors import ConfigError, ReplayError, ThreadkeeperError
 from bot.store.base import Store
+
+if TYPE_CHECKING:
+    from bot.runtime import Runtime
 
 log = logging.getLogger("bot")
 
@@ -47,6 +50,11 @@ def _parser() -> argparse.ArgumentParser:
 
     sp = with_config(sub.add_parser("stats", help="tokens, cache-read share and cost"))
     sp.add_argument("--since", metavar="WHEN", help="an ISO date/time, or an age like 30d")
+
+    pp = with_config(
+        sub.add_parser("purge", help="delete message texts older than the retention period")
+    )
+    pp.add_argument("--before", metavar="WHEN", help="an age like 30d, or an ISO date")
 
     ap = sub.add_parser("audit", help="the hash-chained audit log")
     asub = ap.add_subparsers(dest="audit_command", metavar="ACTION")
@@ -74,12 +82,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             print("config OK")
             return 0
         settings = config_mod.load(getattr(args, "config", None))
+        grace = settings.limits.shutdown_grace.total_seconds()
+        store_path = getattr(args, "store", None)
         if command == "run" and (settings.discord or settings.slack):
-            return _run_until_stopped(_services(settings, args.store))
+            return _run_until_stopped(
+                lambda life: _services(settings, store_path, life), grace=grace
+            )
         if command in ("run", "console"):
-            return _run_until_stopped(_console(settings, getattr(args, "store", None)))
+            return _run_until_stopped(
+                lambda life: _console(settings, store_path, life), grace=grace
+            )
         if command == "replay":
             return asyncio.run(_replay(settings, args.file, args.store))
+        if command == "purge":
+            return asyncio.run(_purge(settings, args))
         if command == "stats":
             return asyncio.run(_stats(settings, args))
         if command == "audit":
@@ -101,17 +117,40 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-def _run_until_stopped(coro: object) -> int:
+class Lifecycle:
+    """What a stop request (Ctrl-C, SIGTERM) must wind down: the runtime, once it exists."""
+
+    def __init__(self, grace: float) -> None:
+        self.grace = grace
+        self.runtime: Runtime | None = None
+
+    async def stop(self, main: asyncio.Task[int]) -> None:
+        """Let turns in flight finish (bounded), then cancel the main task."""
+        if self.runtime is not None:
+            await self.runtime.shutdown(grace=self.grace)
+        main.cancel()
+
+
+def _run_until_stopped(
+    start: Callable[[Lifecycle], Coroutine[object, object, int]], *, grace: float
+) -> int:
     """Run until done, Ctrl-C or SIGTERM; a stop is a clean exit, not a traceback."""
 
     async def guarded() -> int:
         task = asyncio.current_task()
         loop = asyncio.get_running_loop()
         assert task is not None
+        life = Lifecycle(grace)
+        stopping: list[asyncio.Task[None]] = []
+
+        def on_stop() -> None:
+            if not stopping:
+                stopping.append(loop.create_task(life.stop(task)))
+
         with contextlib.suppress(NotImplementedError):
-            loop.add_signal_handler(signal.SIGTERM, task.cancel)
+            loop.add_signal_handler(signal.SIGTERM, on_stop)
         try:
-            return await coro  # type: ignore[misc, no-any-return]
+            return await start(life)
         except asyncio.CancelledError:
             return 0
 
@@ -140,7 +179,7 @@ async def close_store(store: Store) -> None:
         raise asyncio.CancelledError
 
 
-async def _services(settings: config_mod.Settings, store_path: str | None) -> int:
+async def _services(settings: config_mod.Settings, store_path: str | None, life: Lifecycle) -> int:
     """Every configured platform on one event loop, sharing one runtime and one store."""
     from bot.adapter import Service
     from bot.app import make_runtime, make_store
@@ -169,6 +208,7 @@ async def _services(settings: config_mod.Settings, store_path: str | None) -> in
         runtime = await make_runtime(
             settings, adapters={s.platform: s for s in services}, store=store
         )
+        life.runtime = runtime
         for service in services:
             for problem in await service.check():
                 log.error("%s: %s", service.platform, problem)
@@ -184,7 +224,7 @@ async def _services(settings: config_mod.Settings, store_path: str | None) -> in
         await close_store(store)
 
 
-async def _console(settings: config_mod.Settings, store_path: str | None) -> int:
+async def _console(settings: config_mod.Settings, store_path: str | None, life: Lifecycle) -> int:
     from adapters.console.adapter import ConsoleAdapter, ConsoleSession, read_lines
     from bot.app import make_runtime, make_store
     from bot.runtime import utcnow
@@ -195,6 +235,7 @@ async def _console(settings: config_mod.Settings, store_path: str | None) -> int
     try:
         adapter = ConsoleAdapter(write=print, bot_name=settings.name, color=settings.console.color)
         runtime = await make_runtime(settings, adapters={"console": adapter}, store=store)
+        life.runtime = runtime
         session = ConsoleSession(runtime=runtime, settings=settings, write=print, clock=utcnow)
         print(session.banner())
         recovered = await runtime.recover()
@@ -272,6 +313,29 @@ async def _audit_export(settings: config_mod.Settings, args: argparse.Namespace)
     if args.out:
         print(f"wrote {count} records to {args.out}", file=sys.stderr)
     return 0
+
+
+async def _purge(settings: config_mod.Settings, args: argparse.Namespace) -> int:
+    from bot.app import make_store
+
+    retention = settings.storage.retention
+    if args.before:
+        before = parse_since(args.before)
+    elif retention is not None:
+        before = datetime.now(UTC) - retention
+    else:
+        raise ConfigError(
+            ["storage.retention_days: not set; give --before (e.g. 30d) or set a retention"]
+        )
+    store = await make_store(settings, args.store)
+    try:
+        purged = await store.purge_excerpts(before=before)
+        report = await store.verify_audit()
+    finally:
+        await close_store(store)
+    print(f"purged {purged} message texts older than {before.isoformat(timespec='seconds')}")
+    print(f"audit chain after the purge: {'intact' if report.ok else report.problem}")
+    return 0 if report.ok else 1
 
 
 async def _stats(settings: config_mod.Settings, args: argparse.Namespace) -> int:

@@ -200,6 +200,10 @@ class Runtime:
             else contextlib.nullcontext()
         )
         self._offline: tuple[Assistant, Classifier] = (OfflineAssistant(), NoClassifier())
+        self._closing = False
+        self._busy = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
 
     # --- entry points ----------------------------------------------------------------------------
 
@@ -216,8 +220,34 @@ class Runtime:
         await self._report_failures(failures)
         return len(owed)
 
+    async def shutdown(self, *, grace: float) -> bool:
+        """Stop taking events and let the turns in flight finish; False if `grace` ran out.
+
+        Whatever is cut off after that was either committed (its owed actions run on the next
+        start) or not (the platform may redeliver the event): nothing is half-done either way.
+        """
+        self._closing = True
+        try:
+            await asyncio.wait_for(self._idle.wait(), grace)
+        except TimeoutError:
+            log.warning("%d turn(s) still in flight after %.0fs; stopping them", self._busy, grace)
+            return False
+        return True
+
     async def handle(self, event: Event) -> Outcome:
         """Process one platform-neutral event exactly once."""
+        if self._closing:
+            return Outcome(verdict="shutting_down")
+        self._busy += 1
+        self._idle.clear()
+        try:
+            return await self._handle(event)
+        finally:
+            self._busy -= 1
+            if not self._busy:
+                self._idle.set()
+
+    async def _handle(self, event: Event) -> Outcome:
         if event.event_id in self._inflight or await self.store.event_seen(event.event_id):
             log.debug("dropping redelivered event %s", event.event_id)
             return Outcome(verdict="duplicate")

@@ -118,3 +118,21 @@ def test_sigterm_stops_the_console_cleanly(tmp_path: Path) -> None:
             proc.communicate()
     assert proc.returncode == 0, err.decode()
     assert b"Traceback" not in err, err.decode()
+
+
+def test_purge_keeps_the_chain_verifiable(tmp_path: Path) -> None:
+    """Purging message texts leaves case metadata and a verifiable audit chain."""
+    db = tmp_path / "p.db"
+    assert (
+        cli("replay", str(ROOT / "examples" / "abusive_lock.jsonl"), "--store", str(db)).returncode
+        == 0
+    )
+    out = cli("purge", "--before", "2099-01-01", "--store", str(db))
+    assert out.returncode == 0, out.stderr
+    assert "audit chain after the purge: intact" in out.stdout
+    assert int(out.stdout.split()[1]) > 0
+    assert cli("audit", "verify", "--store", str(db)).returncode == 0
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*) FROM cases").fetchone()[0] >= 1
+    missing = cli("purge", "--store", str(db))
+    assert missing.returncode == 2 and "storage.retention_days" in missing.stderr

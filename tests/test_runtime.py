@@ -354,3 +354,33 @@ async def test_reply_generation_stops_when_the_turn_fails(store: Store) -> None:
     with pytest.raises(RuntimeError):
         await h.say("more")
     assert h.assistant.replies[-1].cancelled
+
+
+async def test_shutdown_lets_turns_in_flight_finish_and_refuses_new_ones(store: Store) -> None:
+    """A stop waits (bounded) for the turn in flight; new events are turned away meanwhile."""
+    gate = asyncio.Event()
+    h = Harness(store, assistant=ScriptedAssistant(lambda ctx: ScriptedReply(["ok"], gate=gate)))
+    turn = asyncio.create_task(h.say("hello", opens=True))
+    await asyncio.sleep(0.05)
+    stopping = asyncio.create_task(h.runtime.shutdown(grace=5))
+    await asyncio.sleep(0.05)
+    assert await h.say("too late", thread="other", opens=True) == "shutting_down"
+    assert not stopping.done()
+    gate.set()
+    assert await turn == "reply"
+    assert await stopping is True
+    assert await store.owed_actions() == []
+
+
+async def test_shutdown_gives_up_after_the_grace(store: Store) -> None:
+    """A turn stuck past the grace is left to be cut off; shutdown says so."""
+    gate = asyncio.Event()
+    h = Harness(store, assistant=ScriptedAssistant(lambda ctx: ScriptedReply(["ok"], gate=gate)))
+    turn = asyncio.create_task(h.say("hello", opens=True))
+    await asyncio.sleep(0.05)
+    assert await h.runtime.shutdown(grace=0.1) is False
+    turn.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await turn
+    assert h.assistant.replies[0].cancelled  # the paid generation stopped with it
+    assert await store.load_thread(ref().key) is None  # nothing half-committed
