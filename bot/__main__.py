@@ -17,7 +17,7 @@ from collections.abc import Callable, Coroutine, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import config as config_mod
 from bot.errors import ConfigError, ReplayError, ThreadkeeperError
@@ -45,6 +45,11 @@ def _parser() -> argparse.ArgumentParser:
     with_config(sub.add_parser("console", help="the terminal adapter"))
     rp = with_config(sub.add_parser("replay", help="run a JSONL transcript through the core"))
     rp.add_argument("file", metavar="FILE.jsonl", help="the transcript ('-' for stdin)")
+    rp.add_argument(
+        "--compare",
+        metavar="OTHER.toml",
+        help="run the transcript under this config too and print where the decisions differ",
+    )
     cp = sub.add_parser("check-config", help="validate a config file and show what it sets")
     cp.add_argument("file", metavar="FILE")
 
@@ -92,6 +97,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _run_until_stopped(
                 lambda life: _console(settings, store_path, life), grace=grace
             )
+        if command == "replay" and args.compare:
+            other = config_mod.load(args.compare)
+            return asyncio.run(_compare(settings, other, args.file))
         if command == "replay":
             return asyncio.run(_replay(settings, args.file, args.store))
         if command == "purge":
@@ -251,20 +259,56 @@ async def _console(settings: config_mod.Settings, store_path: str | None, life: 
 
 async def _replay(settings: config_mod.Settings, file: str, store_path: str | None) -> int:
     from bot import replay
-    from bot.app import make_runtime, make_store
 
     steps = replay.parse(_read_lines(file))
+    await _replay_once(settings, steps, store_path, out=sys.stdout)
+    return 0
+
+
+async def _replay_once(
+    settings: config_mod.Settings,
+    steps: list[Any],
+    store_path: str | None,
+    *,
+    out: TextIO | None,
+) -> list[dict[str, Any]]:
+    from bot import replay
+    from bot.app import make_runtime, make_store
+
     with tempfile.TemporaryDirectory(prefix="threadkeeper-replay-") as tmp:
         store = await make_store(settings, store_path or str(Path(tmp) / "replay.db"))
+        runtime = None
         try:
             adapter = replay.ReplayAdapter()
             clock = replay.ReplayClock()
             runtime = await make_runtime(
                 settings, adapters={replay.PLATFORM: adapter}, store=store, clock=clock
             )
-            await replay.run(steps, runtime=runtime, adapter=adapter, clock=clock, out=sys.stdout)
+            return await replay.run(steps, runtime=runtime, adapter=adapter, clock=clock, out=out)
         finally:
+            if runtime is not None:
+                await runtime.assistant.aclose()
             await close_store(store)
+
+
+async def _compare(base: config_mod.Settings, other: config_mod.Settings, file: str) -> int:
+    """The same transcript under two configs, and where their decisions differ."""
+    from bot import replay
+
+    steps = replay.parse(_read_lines(file))
+    a = await _replay_once(base, steps, None, out=None)
+    b = await _replay_once(other, steps, None, out=None)
+    diffs = replay.differences(a, b)
+    print(f"base:  {base.source}\nother: {other.source}\ntranscript: {file}\n")
+    for event, thread, acts_a, acts_b in diffs:
+        print(f"event {event} ({thread}):")
+        print(f"  base:  {', '.join(acts_a) or '-'}")
+        print(f"  other: {', '.join(acts_b) or '-'}")
+    sa, sb = replay.summary(a), replay.summary(b)
+    print(f"\n{len(diffs)} event(s) differ." if diffs else "The two configs decide alike.")
+    print(f"{'':<18}{'base':>6}{'other':>7}")
+    for kind in sa:
+        print(f"{kind:<18}{sa[kind]:>6}{sb[kind]:>7}")
     return 0
 
 

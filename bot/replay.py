@@ -165,32 +165,65 @@ def to_event(step: Step, *, opened: set[str], at: datetime, run_id: str = "") ->
 
 
 async def run(
-    steps: list[Step], *, runtime: Runtime, adapter: ReplayAdapter, clock: ReplayClock, out: TextIO
-) -> int:
-    """Feed each step to the runtime and print its actions; returns the number of lines printed."""
+    steps: list[Step],
+    *,
+    runtime: Runtime,
+    adapter: ReplayAdapter,
+    clock: ReplayClock,
+    out: TextIO | None = None,
+) -> list[dict[str, Any]]:
+    """Feed each step to the runtime; returns (and prints, given `out`) one line per action."""
     opened: set[str] = set()
     run_id = uuid.uuid4().hex[:8]
-    printed = 0
+    lines: list[dict[str, Any]] = []
     for step in steps:
         if step.advance is not None:
             clock.now += step.advance
             continue
         event = to_event(step, opened=opened, at=clock.now, run_id=run_id)
         outcome = await runtime.handle(event)
+        produced: list[dict[str, Any]] = []
         if not outcome.actions:
             thread = step.event["thread"] if step.event else ""
-            out.write(
-                json.dumps({"thread": thread, "event": step.line, "action": outcome.verdict}) + "\n"
-            )
-            printed += 1
+            produced.append({"thread": thread, "event": step.line, "action": outcome.verdict})
         cases = {c.number: c for c in outcome.cases}
-        for owed in outcome.actions:
-            out.write(
-                json.dumps(_line(owed.action, step.line, adapter.streamed.get(owed.key), cases))
-                + "\n"
-            )
-            printed += 1
-    return printed
+        produced += [
+            _line(owed.action, step.line, adapter.streamed.get(owed.key), cases)
+            for owed in outcome.actions
+        ]
+        if out is not None:
+            out.writelines(json.dumps(line) + "\n" for line in produced)
+        lines += produced
+    return lines
+
+
+def differences(
+    base: list[dict[str, Any]], other: list[dict[str, Any]]
+) -> list[tuple[int, str, list[str], list[str]]]:
+    """Events whose actions differ between two runs: (event, thread, base's, other's)."""
+
+    def by_event(lines: list[dict[str, Any]]) -> dict[int, tuple[str, list[str]]]:
+        grouped: dict[int, tuple[str, list[str]]] = {}
+        for line in lines:
+            _, acts = grouped.setdefault(line["event"], (line["thread"], []))
+            label = line["action"] + (f"({line['case_kind']})" if "case_kind" in line else "")
+            acts.append(label)
+        return grouped
+
+    a, b = by_event(base), by_event(other)
+    out = []
+    for event in sorted(set(a) | set(b)):
+        thread, acts_a = a.get(event, ("", []))
+        thread_b, acts_b = b.get(event, ("", []))
+        if acts_a != acts_b:
+            out.append((event, thread or thread_b, acts_a, acts_b))
+    return out
+
+
+def summary(lines: list[dict[str, Any]]) -> dict[str, int]:
+    """Counts of the actions that matter to a policy change."""
+    kinds = ("redirect", "warn", "lock", "crisis_resources", "confirm_end", "end")
+    return {k: sum(1 for line in lines if line["action"] == k) for k in kinds}
 
 
 def _line(

@@ -139,3 +139,54 @@ def test_cli_reports_a_bad_line_and_runs_nothing(tmp_path: Path) -> None:
     assert proc.returncode == 2
     assert "line 2" in proc.stderr
     assert proc.stdout == ""
+
+
+def test_compare_shows_what_a_threshold_change_would_do(tmp_path: Path) -> None:
+    """--compare prints the events whose decisions differ and a count of each outcome."""
+    cfg = tmp_path / "lenient.toml"
+    cfg.write_text("[policy]\nredirects_before_lock = 5\n")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "bot",
+            "replay",
+            str(ROOT / "examples" / "abusive_lock.jsonl"),
+            "--compare",
+            str(cfg),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+    assert proc.returncode == 0, proc.stderr
+    out = proc.stdout
+    assert "event 5 (t1):\n  base:  lock, case(lock)\n  other: redirect" in out
+    assert "3 event(s) differ." in out
+    lock_row = next(line for line in out.splitlines() if line.startswith("lock "))
+    assert lock_row.split()[1:] == ["1", "0"]
+
+
+def test_compare_of_identical_configs_finds_nothing() -> None:
+    """The same policy twice decides alike on every example."""
+    for example in sorted((ROOT / "examples").glob("*.jsonl")):
+        proc = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "replay",
+                str(example),
+                "--compare",
+                str(ROOT / "config.example.toml"),
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        )
+        assert proc.returncode == 0, proc.stderr
+        assert "The two configs decide alike." in proc.stdout, example.name
