@@ -56,6 +56,13 @@ def _parser() -> argparse.ArgumentParser:
     sp = with_config(sub.add_parser("stats", help="tokens, cache-read share and cost"))
     sp.add_argument("--since", metavar="WHEN", help="an ISO date/time, or an age like 30d")
 
+    cp2 = with_config(sub.add_parser("cases", help="the review queue and the reversal rate"))
+    cp2.add_argument("--all", action="store_true", help="every case, not only those waiting")
+    cp2.add_argument("--kind", action="append", default=[], help="only this kind (repeatable)")
+    cp2.add_argument("--user", help="only cases about this user id")
+    cp2.add_argument("--workspace", help="only this workspace")
+    cp2.add_argument("--limit", type=int, default=50)
+
     pp = with_config(
         sub.add_parser("purge", help="delete message texts older than the retention period")
     )
@@ -102,6 +109,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_compare(settings, other, args.file))
         if command == "replay":
             return asyncio.run(_replay(settings, args.file, args.store))
+        if command == "cases":
+            return asyncio.run(_cases(settings, args))
         if command == "purge":
             return asyncio.run(_purge(settings, args))
         if command == "stats":
@@ -356,6 +365,26 @@ async def _audit_export(settings: config_mod.Settings, args: argparse.Namespace)
         await close_store(store)
     if args.out:
         print(f"wrote {count} records to {args.out}", file=sys.stderr)
+    return 0
+
+
+async def _cases(settings: config_mod.Settings, args: argparse.Namespace) -> int:
+    from bot import review
+    from bot.app import make_store
+
+    store = await make_store(settings, args.store)
+    try:
+        everything = await store.cases(
+            workspace=args.workspace, user_id=args.user, kinds=args.kind, limit=100_000
+        )
+    finally:
+        await close_store(store)
+    shown = everything if args.all else review.queue(everything)
+    label = "cases" if args.all else "cases waiting for review"
+    print(f"{len(shown)} {label}" + (f" (showing {args.limit})" if len(shown) > args.limit else ""))
+    if shown:
+        print(review.render_table(shown[: args.limit]))
+    print(review.render_reversals(review.reversals(everything)))
     return 0
 
 

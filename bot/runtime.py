@@ -569,6 +569,12 @@ class Runtime:
 
     async def _moderate(self, command: ModCommand) -> Outcome:
         target = command.thread
+        if command.case is None and target is not None and command.command in ("unlock", "uphold"):
+            # "Unlock this thread" reviews the case that closed it: link them, so the share of
+            # locks moderators reverse can be measured.
+            closing = await self._closing_case(target)
+            if closing is not None:
+                command = replace(command, case=closing)
         state = await self.store.load_thread(target.key) if target else None
         decision = policy.moderate(state=state, command=command, now=self.clock())
         return await self._commit_event(
@@ -578,6 +584,15 @@ class Runtime:
             actor=command.moderator.id,
             data={"command": command.command, "case": command.case, "note": command.note},
         )
+
+    async def _closing_case(self, thread: ThreadRef) -> int | None:
+        recent = await self.store.cases(
+            workspace=thread.workspace, kinds=("lock", "end"), limit=200
+        )
+        for case in recent:  # newest first
+            if case.thread is not None and case.thread.key == thread.key:
+                return case.number
+        return None
 
     async def _commit_event(
         self,

@@ -289,7 +289,7 @@ async def test_moderator_unlock_reopens(store: Store) -> None:
     assert out.verdict == "unlock"
     assert await h.say("thanks") == "reply"
     lock_case = (await store.cases(workspace="w", kinds=("lock",)))[0]
-    assert lock_case.status == "open"  # an unlock without a case number reviews nothing
+    assert lock_case.status == "reviewed"  # the unlock reviewed the lock that closed the thread
 
 
 async def test_crisis_thread_is_not_locked_while_the_window_lasts(store: Store) -> None:
