@@ -63,6 +63,10 @@ def _parser() -> argparse.ArgumentParser:
     cp2.add_argument("--workspace", help="only this workspace")
     cp2.add_argument("--limit", type=int, default=50)
 
+    rep = with_config(sub.add_parser("report", help="one self-contained HTML page about a period"))
+    rep.add_argument("--since", default="30d", metavar="WHEN", help="an age like 30d (default)")
+    rep.add_argument("--out", default="report.html", metavar="FILE")
+
     pp = with_config(
         sub.add_parser("purge", help="delete message texts older than the retention period")
     )
@@ -109,6 +113,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_compare(settings, other, args.file))
         if command == "replay":
             return asyncio.run(_replay(settings, args.file, args.store))
+        if command == "report":
+            return asyncio.run(_report(settings, args))
         if command == "cases":
             return asyncio.run(_cases(settings, args))
         if command == "purge":
@@ -365,6 +371,30 @@ async def _audit_export(settings: config_mod.Settings, args: argparse.Namespace)
         await close_store(store)
     if args.out:
         print(f"wrote {count} records to {args.out}", file=sys.stderr)
+    return 0
+
+
+async def _report(settings: config_mod.Settings, args: argparse.Namespace) -> int:
+    from bot import report
+    from bot.app import make_store
+
+    since = parse_since(args.since)
+    store = await make_store(settings, args.store)
+    try:
+        cases = await store.cases(limit=1_000_000)
+        usage = await store.usage(since=since)
+    finally:
+        await close_store(store)
+    page = report.render(
+        cases=cases,
+        usage=usage,
+        prices=settings.prices,
+        since=since,
+        until=datetime.now(UTC),
+        title=f"{settings.name} report",
+    )
+    Path(args.out).write_text(page, encoding="utf-8")  # noqa: ASYNC240 (a one-shot CLI)
+    print(f"wrote {args.out} ({len(cases)} cases, {len(usage)} turns with model usage)")
     return 0
 
 
