@@ -67,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     rep.add_argument("--since", default="30d", metavar="WHEN", help="an age like 30d (default)")
     rep.add_argument("--out", default="report.html", metavar="FILE")
 
+    sp2 = sub.add_parser("store", help="move an installation's data between stores")
+    ssub = sp2.add_subparsers(dest="store_command", metavar="ACTION")
+    cop = ssub.add_parser("copy", help="copy everything, audit chain included, to an empty store")
+    cop.add_argument("--from", dest="source", required=True, metavar="PATH_OR_URL")
+    cop.add_argument("--to", dest="target", required=True, metavar="PATH_OR_URL")
+
     pp = with_config(
         sub.add_parser("purge", help="delete message texts older than the retention period")
     )
@@ -113,6 +119,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_compare(settings, other, args.file))
         if command == "replay":
             return asyncio.run(_replay(settings, args.file, args.store))
+        if command == "store":
+            if getattr(args, "store_command", None) == "copy":
+                return asyncio.run(_store_copy(args.source, args.target))
+            _parser().parse_args(["store", "--help"])
         if command == "report":
             return asyncio.run(_report(settings, args))
         if command == "cases":
@@ -372,6 +382,26 @@ async def _audit_export(settings: config_mod.Settings, args: argparse.Namespace)
     if args.out:
         print(f"wrote {count} records to {args.out}", file=sys.stderr)
     return 0
+
+
+async def _store_copy(source: str, target: str) -> int:
+    """sqlite:///... or a path, to postgresql://... (or back): stop the bot first."""
+    from bot.store import open_store
+    from bot.store.copy import copy_store
+
+    src = await open_store(source)
+    try:
+        dst = await open_store(target)
+        try:
+            counts = await copy_store(src, dst)
+            report = await dst.verify_audit()
+        finally:
+            await close_store(dst)
+    finally:
+        await close_store(src)
+    print("copied " + ", ".join(f"{n} {what}" for what, n in counts.items()))
+    print(f"audit chain on the copy: {'intact' if report.ok else report.problem}")
+    return 0 if report.ok else 1
 
 
 async def _report(settings: config_mod.Settings, args: argparse.Namespace) -> int:

@@ -136,3 +136,14 @@ def test_purge_keeps_the_chain_verifiable(tmp_path: Path) -> None:
         assert conn.execute("SELECT COUNT(*) FROM cases").fetchone()[0] >= 1
     missing = cli("purge", "--store", str(db))
     assert missing.returncode == 2 and "storage.retention_days" in missing.stderr
+
+
+def test_store_copy_keeps_the_audit_chain(tmp_path: Path) -> None:
+    """`store copy` moves everything to an empty store and the copy's chain verifies."""
+    src, dst = tmp_path / "src.db", tmp_path / "dst.db"
+    cli("replay", str(ROOT / "examples" / "abusive_lock.jsonl"), "--store", str(src))
+    out = cli("store", "copy", "--from", str(src), "--to", f"sqlite:///{dst}")
+    assert out.returncode == 0, out.stderr
+    assert "audit chain on the copy: intact" in out.stdout
+    again = cli("store", "copy", "--from", str(src), "--to", str(dst))
+    assert again.returncode == 1 and "empty" in again.stderr

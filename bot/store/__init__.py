@@ -1,7 +1,7 @@
-"""Persistence for the core: the `Store` protocol and its SQLite backend.
+"""Persistence for the core: the `Store` protocol and its SQLite and PostgreSQL backends.
 
-The core depends on the protocol only; `open_store` is the one place that picks a backend, so a
-second one (PostgreSQL, for several processes) is a change here and nowhere else.
+The core depends on the protocol only; `open_store` is the one place that picks a backend: a
+postgresql:// URL opens PostgreSQL (several processes), anything else is an SQLite file (one).
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from bot.store.base import (
     TurnRecord,
     TurnRole,
 )
+from bot.store.postgres import PostgresStore, is_postgres_url
 from bot.store.sqlite import SqliteStore
 
 log = logging.getLogger(__name__)
@@ -32,6 +33,7 @@ __all__ = [
     "Committed",
     "DuplicateEvent",
     "OwedAction",
+    "PostgresStore",
     "SqliteStore",
     "Store",
     "Turn",
@@ -41,8 +43,21 @@ __all__ = [
 ]
 
 
-async def open_store(path: str | Path, *, excerpt_chars: int = 300) -> SqliteStore:
-    """Open (creating and migrating if need be) the database at `path`; ":memory:" for tests."""
-    store = SqliteStore(path, excerpt_chars=excerpt_chars)
+async def open_store(
+    path_or_url: str | Path, *, excerpt_chars: int = 300
+) -> SqliteStore | PostgresStore:
+    """Open (creating and migrating if need be) the store at a path or a postgresql:// URL.
+
+    An SQLite path may also be a URL (sqlite:///relative.db, sqlite:////absolute.db); ":memory:"
+    is an in-memory SQLite database.
+    """
+    where = str(path_or_url)
+    store: SqliteStore | PostgresStore
+    if is_postgres_url(where):
+        store = PostgresStore(where, excerpt_chars=excerpt_chars)
+    else:
+        if where.startswith("sqlite:///"):
+            path_or_url = where.removeprefix("sqlite:///")  # sqlite:////abs, sqlite:///rel
+        store = SqliteStore(path_or_url, excerpt_chars=excerpt_chars)
     await store.open()
     return store

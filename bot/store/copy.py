@@ -1,0 +1,333 @@
+"""Moving an installation between stores, record for record: SQLite to PostgreSQL, and back.
+
+A bot that outgrows one process moves its data to PostgreSQL; one that shrinks, or a moderator who
+wants a file to inspect, moves it back. Nothing may be lost or renumbered on the way: case numbers
+are what moderators quote, outbox ids are idempotency keys a platform may remember (tk-<id>), and
+the audit chain must still verify, so every row keeps its id, sequence number and hash.
+
+`copy_store` reads the source in one snapshot (a read transaction), refuses a target that holds
+anything, writes everything in one transaction, carries the id counters over (so an id freed by a
+purge is never handed out again), and walks the copied chain before committing: the copy is whole
+and verifies, or nothing of it is written. Outbox leases (PostgreSQL only) are not copied; an owed
+action arrives unclaimed.
+
+The data is held in memory while it moves, which suits the databases this bot keeps (message texts
+are excerpts, purged on a retention schedule); stop the bot while copying, or later writes to the
+source are not in the copy.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.errors import StoreError
+from bot.store import codec
+from bot.store.postgres import Conn, PostgresStore, walk_chain
+from bot.store.sqlite import SqliteStore
+
+log = logging.getLogger(__name__)
+
+AnyStore = SqliteStore | PostgresStore
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """A table as both backends have it: columns in a fixed order, and which hold times or flags."""
+
+    name: str
+    columns: tuple[str, ...]
+    order: str
+    times: frozenset[str] = frozenset()
+    flags: frozenset[str] = frozenset()
+
+
+#: Every table with records, in the order they are written.
+TABLES: tuple[_Table, ...] = (
+    _Table(
+        "threads",
+        ("key", "status", "owner", "workspace", "state", "updated_at"),
+        "key",
+        times=frozenset({"updated_at"}),
+    ),
+    _Table("excerpts", ("id", "digest", "text", "at"), "id", times=frozenset({"at"})),
+    _Table("events", ("event_id", "at"), "event_id", times=frozenset({"at"})),
+    _Table(
+        "turns",
+        (
+            "seq",
+            "thread_key",
+            "role",
+            "author_id",
+            "author_name",
+            "at",
+            "event_id",
+            "verdict",
+            "assessment",
+            "hidden",
+            "flagged",
+            "usage",
+            "excerpt_id",
+        ),
+        "seq",
+        times=frozenset({"at"}),
+        flags=frozenset({"hidden", "flagged"}),
+    ),
+    _Table(
+        "cases",
+        (
+            "workspace",
+            "number",
+            "kind",
+            "user_id",
+            "actor",
+            "thread_key",
+            "category",
+            "priority",
+            "strikes",
+            "summary",
+            "excerpt_id",
+            "refers_to",
+            "status",
+            "created_at",
+        ),
+        "workspace, number",
+        times=frozenset({"created_at"}),
+        flags=frozenset({"priority"}),
+    ),
+    _Table(
+        "outbox",
+        (
+            "id",
+            "action",
+            "status",
+            "attempts",
+            "created_at",
+            "done_at",
+            "outcome",
+            "last_error",
+            "event_id",
+        ),
+        "id",
+        times=frozenset({"created_at", "done_at"}),
+    ),
+    _Table(
+        "audit",
+        (
+            "seq",
+            "at",
+            "kind",
+            "actor",
+            "thread_key",
+            "data",
+            "excerpt_digest",
+            "excerpt_id",
+            "prev_hash",
+            "hash",
+        ),
+        "seq",
+        times=frozenset({"at"}),
+    ),
+)
+
+#: Tables whose id column is a counter that must not go back: (table, column).
+COUNTERS: tuple[tuple[str, str], ...] = (("excerpts", "id"), ("turns", "seq"), ("outbox", "id"))
+
+
+@dataclass(slots=True)
+class _Snapshot:
+    """Every record of a store; times as aware datetimes and flags as bools, whatever the source."""
+
+    rows: dict[str, list[tuple[Any, ...]]] = field(default_factory=dict)
+    head: tuple[int, str] = (0, "")
+    #: The highest id each counter has handed out, purged rows included.
+    counters: dict[str, int] = field(default_factory=dict)
+
+
+async def copy_store(source: AnyStore, target: AnyStore) -> dict[str, int]:
+    """Copy every record of `source` into the empty `target`; return the rows copied per table."""
+    if source is target:
+        raise StoreError("cannot copy a store onto itself")
+    report = await source.verify_audit()
+    if not report.ok:
+        raise StoreError(
+            f"the audit chain of {source!r} does not verify ({report.problem}); "
+            "a copy would carry the damage over, so nothing was copied"
+        )
+    snapshot = await _read(source)
+    await _write(target, snapshot)
+    counts = {t.name: len(snapshot.rows[t.name]) for t in TABLES}
+    log.info("copied %r to %r: %s", source, target, counts)
+    return counts
+
+
+# --- reading -----------------------------------------------------------------------------------
+
+
+async def _read(store: AnyStore) -> _Snapshot:
+    if isinstance(store, SqliteStore):
+        return await store._call("read the store for a copy", _read_sqlite)
+    if isinstance(store, PostgresStore):
+        return await store._read("read the store for a copy", _read_postgres)
+    raise TypeError(f"cannot copy from {type(store).__name__}")
+
+
+def _read_sqlite(conn: sqlite3.Connection) -> _Snapshot:
+    snapshot = _Snapshot()
+    conn.execute("BEGIN")  # one snapshot of every table
+    try:
+        for table in TABLES:
+            sql = f"SELECT {', '.join(table.columns)} FROM {table.name} ORDER BY {table.order}"
+            snapshot.rows[table.name] = [
+                _from_sqlite(table, row) for row in conn.execute(sql).fetchall()
+            ]
+        head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+        snapshot.head = (int(head[0]), str(head[1]))
+        sequences = dict(conn.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
+        for name, column in COUNTERS:
+            top = conn.execute(f"SELECT MAX({column}) FROM {name}").fetchone()[0]
+            snapshot.counters[name] = max(int(sequences.get(name) or 0), int(top or 0))
+    finally:
+        conn.execute("COMMIT")
+    return snapshot
+
+
+async def _read_postgres(conn: Conn) -> _Snapshot:
+    snapshot = _Snapshot()
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        for table in TABLES:
+            sql = f"SELECT {', '.join(table.columns)} FROM {table.name} ORDER BY {table.order}"
+            snapshot.rows[table.name] = [
+                tuple(row[i] for i in range(len(table.columns))) for row in await conn.fetch(sql)
+            ]
+        head = await conn.fetchrow("SELECT seq, hash FROM audit_head WHERE id = 1")
+        if head is None:
+            raise StoreError("the audit chain head is missing; run `audit verify`")
+        snapshot.head = (int(head[0]), str(head[1]))
+        for name, column in COUNTERS:
+            used = await conn.fetchval(
+                "SELECT pg_sequence_last_value(pg_get_serial_sequence($1, $2)::regclass)",
+                name,
+                column,
+            )
+            top = await conn.fetchval(f"SELECT MAX({column}) FROM {name}")
+            snapshot.counters[name] = max(int(used or 0), int(top or 0))
+    return snapshot
+
+
+def _from_sqlite(table: _Table, row: Sequence[Any]) -> tuple[Any, ...]:
+    out: list[Any] = []
+    for column, value in zip(table.columns, row, strict=True):
+        if value is not None and column in table.times:
+            value = codec.time_from_json(value)
+        elif column in table.flags:
+            value = bool(value)
+        out.append(value)
+    return tuple(out)
+
+
+def _to_sqlite(table: _Table, row: Sequence[Any]) -> tuple[Any, ...]:
+    out: list[Any] = []
+    for column, value in zip(table.columns, row, strict=True):
+        if isinstance(value, datetime):
+            value = codec.time_to_json(value)
+        elif column in table.flags:
+            value = int(value)
+        out.append(value)
+    return tuple(out)
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+async def _write(store: AnyStore, snapshot: _Snapshot) -> None:
+    if isinstance(store, SqliteStore):
+
+        def write(conn: sqlite3.Connection) -> None:
+            _write_sqlite(conn, snapshot, repr(store))
+
+        await store._write("copy records into the store", write)
+    elif isinstance(store, PostgresStore):
+
+        async def write_pg(conn: Conn) -> None:
+            await _write_postgres(conn, snapshot, repr(store))
+
+        await store._write("copy records into the store", write_pg)
+    else:
+        raise TypeError(f"cannot copy into {type(store).__name__}")
+
+
+def _refuse_unless_empty(counts: dict[str, int], head: int, where: str) -> None:
+    held = {name: n for name, n in counts.items() if n}
+    if held or head:
+        listed = ", ".join(f"{n} {name}" for name, n in held.items()) or f"{head} audit records"
+        raise StoreError(
+            f"refusing to copy into {where}: it already holds records ({listed}); "
+            "copy into a new, empty database"
+        )
+
+
+def _refuse_unless_sound(report_ok: bool, problem: str, where: str) -> None:
+    if not report_ok:
+        raise StoreError(
+            f"the copied audit chain does not verify in {where} ({problem}); nothing was written"
+        )
+
+
+def _write_sqlite(conn: sqlite3.Connection, snapshot: _Snapshot, where: str) -> None:
+    """The copy into SQLite, inside the store's write transaction."""
+    counts = {
+        t.name: int(conn.execute(f"SELECT COUNT(*) FROM {t.name}").fetchone()[0]) for t in TABLES
+    }
+    head = int(conn.execute("SELECT seq FROM audit_head WHERE id = 1").fetchone()[0])
+    _refuse_unless_empty(counts, head, where)
+    for table in TABLES:
+        marks = ", ".join("?" * len(table.columns))
+        conn.executemany(
+            f"INSERT INTO {table.name} ({', '.join(table.columns)}) VALUES ({marks})",
+            [_to_sqlite(table, row) for row in snapshot.rows[table.name]],
+        )
+    conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", snapshot.head)
+    for name in ("excerpts", "outbox"):  # SQLite's AUTOINCREMENT counters
+        high = snapshot.counters.get(name, 0)
+        if not high:
+            continue
+        if (
+            conn.execute(
+                "UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?", (high, name)
+            ).rowcount
+            == 0
+        ):
+            conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (name, high))
+    report = SqliteStore._walk(conn)
+    _refuse_unless_sound(report.ok, report.problem, where)
+
+
+async def _write_postgres(conn: Conn, snapshot: _Snapshot, where: str) -> None:
+    """The copy into PostgreSQL, inside the store's write transaction."""
+    counts = {t.name: int(await conn.fetchval(f"SELECT COUNT(*) FROM {t.name}")) for t in TABLES}
+    head = int(await conn.fetchval("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE"))
+    _refuse_unless_empty(counts, head, where)
+    for table in TABLES:
+        marks = ", ".join(f"${i}" for i in range(1, len(table.columns) + 1))
+        await conn.executemany(
+            f"INSERT INTO {table.name} ({', '.join(table.columns)}) VALUES ({marks})",
+            snapshot.rows[table.name],
+        )
+    await conn.execute("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", *snapshot.head)
+    await conn.execute(
+        "INSERT INTO case_counters (workspace, last)"
+        " SELECT workspace, MAX(number) FROM cases GROUP BY workspace"
+    )
+    for name, column in COUNTERS:
+        high = snapshot.counters.get(name, 0)
+        if high:
+            await conn.execute(
+                "SELECT setval(pg_get_serial_sequence($1, $2)::regclass, $3)", name, column, high
+            )
+    report = await walk_chain(conn)
+    _refuse_unless_sound(report.ok, report.problem, where)
