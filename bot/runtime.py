@@ -280,6 +280,21 @@ class Runtime:
             if not msg.opens_thread:
                 return Outcome(verdict="not_hosted")
             state = policy.new_thread(msg)
+            # Record the thread before the model is called: a follow-up that arrives while this
+            # first turn is still being answered must find a hosted thread (and wait its turn).
+            await self.store.commit(
+                at=self.clock(),
+                event_id=None,
+                state=state,
+                audit=(
+                    AuditEntry(
+                        kind="thread_opened",
+                        actor="bot",
+                        thread_key=msg.thread.key,
+                        data={"event": msg.event_id, "owner": msg.author.id},
+                    ),
+                ),
+            )
         limits = self.settings.limits
         extra: list[Action] = []
         if limits.max_message_chars and len(msg.text) > limits.max_message_chars:

@@ -383,4 +383,8 @@ async def test_shutdown_gives_up_after_the_grace(store: Store) -> None:
     with pytest.raises(asyncio.CancelledError):
         await turn
     assert h.assistant.replies[0].cancelled  # the paid generation stopped with it
-    assert await store.load_thread(ref().key) is None  # nothing half-committed
+    # Nothing half-committed: the thread is known (so follow-ups wait), but holds no turn.
+    state = await store.load_thread(ref().key)
+    assert state is not None and state.turns == 0
+    assert await store.recent_turns(ref().key, limit=10) == []
+    assert await store.owed_actions() == []

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import contextvars
 import hashlib
 import logging
 import time
@@ -35,6 +36,14 @@ from bot.records import Action, Author, Case, ModCommandKind, ThreadRef
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
+
+#: The moderator's click being handled in this task, and where its command was given: the core's
+#: answer to it goes back privately. A context variable, so other users' turns never see it.
+_ANSWERING: contextvars.ContextVar[tuple[discord.Interaction[Any], str] | None] = (
+    contextvars.ContextVar("answering", default=None)
+)
+#: Verdicts of a moderator command that did something.
+DONE_VERDICTS = frozenset({"unlock", "uphold", "note", "pardon", "duplicate"})
 
 #: Seconds between edits of a streaming reply in one thread.
 EDIT_INTERVAL = 1.0
@@ -187,7 +196,7 @@ class DiscordService:
         #: Messages being turned into threads right now (a redelivery must not open a second one).
         self._opening: set[int] = set()
         #: Thread keys whose refusals go back to the clicking moderator, not into the thread.
-        self._answering: dict[str, discord.Interaction[Any]] = {}
+        self._foreign_guilds: set[int] = set()
         self._setup_done = False
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -354,6 +363,25 @@ class DiscordService:
         self._not_threads.add(channel_id)
         return None
 
+    def _is_home(self, guild_id: int) -> bool:
+        """Whether a server is the one whose mod log this bot writes to.
+
+        Case numbers are per server and every case goes to the one configured mod-log channel, so
+        the bot hosts threads only in that channel's server; another server needs its own config.
+        """
+        channel = self.client.get_channel(self.config.mod_log_channel)
+        home = getattr(getattr(channel, "guild", None), "id", None)
+        if home is None or home == guild_id:
+            return True
+        if guild_id not in self._foreign_guilds:
+            self._foreign_guilds.add(guild_id)
+            log.warning(
+                "ignoring server %s: this bot's mod log is in server %s (run one bot per server)",
+                guild_id,
+                home,
+            )
+        return False
+
     async def on_message(self, message: discord.Message) -> None:
         """A mention opens a thread; a message in a hosted thread is a turn; the rest is ignored."""
         runtime, me = self.runtime, self.client.user
@@ -364,6 +392,8 @@ class DiscordService:
         if message.type not in (discord.MessageType.default, discord.MessageType.reply):
             return
         guild_id = message.guild.id
+        if not self._is_home(guild_id):
+            return  # cases are numbered per server, and the mod log belongs to one server
         channel_id = message.channel.id
         parent = await self._parent_of(message.channel, channel_id)
         role = self.config.moderator_role
@@ -486,6 +516,11 @@ class DiscordService:
         if runtime is None or interaction.guild_id is None or interaction.channel_id is None:
             await interaction.response.send_message("Not ready yet.", ephemeral=True)
             return
+        if not self._is_home(interaction.guild_id):
+            await interaction.response.send_message(
+                "This bot moderates another server.", ephemeral=True
+            )
+            return
         guild = str(interaction.guild_id)
         if thread is None and case is not None:
             found = await runtime.store.case(workspace=guild, number=case)
@@ -507,18 +542,20 @@ class DiscordService:
             note=note,
         )
         await interaction.response.defer(ephemeral=True, thinking=True)
-        # The core answers a refusal where the command was given (the origin); a notice to the
-        # target thread while this click is handled goes to the moderator privately too.
-        keys = {(thread or origin).key, origin.key}
-        for key in keys:
-            self._answering[key] = interaction
+        # The core answers a refusal where the command was given (the origin). Notices carried out
+        # in this task (this moderator's own command, and only it) go to the moderator privately.
+        token = _ANSWERING.set((interaction, origin.key))
         try:
             outcome = await runtime.handle(event)
         finally:
-            for key in keys:
-                self._answering.pop(key, None)
+            _ANSWERING.reset(token)
         if outcome.verdict == "refused":
             return  # the refusal went to the moderator as the core's notice
+        if outcome.verdict not in DONE_VERDICTS:
+            await interaction.followup.send(
+                f"Nothing was done ({outcome.verdict.replace('_', ' ')}).", ephemeral=True
+            )
+            return
         numbers = ", ".join(f"#{c.number}" for c in outcome.cases)
         done = f"Done: {command}" + (f" (case {numbers})" if numbers else "") + "."
         if outcome.verdict == "duplicate":
@@ -652,7 +689,9 @@ class DiscordService:
             await self._post_case(case, key=key)
             return
         text = notices.for_platform(action.text, policy_command=render.POLICY_COMMAND)
-        if kind == "notice" and (interaction := self._answering.get(ref.key)) is not None:
+        answering = _ANSWERING.get()
+        if kind == "notice" and answering is not None and answering[1] == ref.key:
+            interaction = answering[0]
             with delivery("answer the moderator", forbidden="Send Messages"):
                 await interaction.followup.send(text, ephemeral=True)
             return

@@ -61,6 +61,8 @@ REQUIRED_SCOPES: Final = frozenset(
     {
         "app_mentions:read",
         "channels:history",
+        "channels:read",
+        "groups:read",
         "groups:history",
         "chat:write",
         "reactions:write",
@@ -220,7 +222,7 @@ class SlackService:
         self._group_ttl = group_cache_seconds
         self._clock = clock
         self._runtime: Runtime | None = None
-        self._streaming = True
+        self._no_streaming: set[str] = set()
         self._budget = _Budget(*UPDATE_BUDGET)
         self._seen_events = _Lru()
         self._seen_messages = _Lru()
@@ -487,7 +489,7 @@ class SlackService:
             note=note,
         )
         verdict = await self._handle(event)
-        if verdict not in ("duplicate", "refused"):
+        if verdict in ("unlock", "uphold", "note", "pardon"):
             await self._ephemeral(
                 origin,
                 user=user,
@@ -814,7 +816,7 @@ class SlackService:
             recipient = state.owner if state else ""
         out: _Output = (
             _StreamOutput(self, thread, recipient=recipient)
-            if self._streaming
+            if thread.channel not in self._no_streaming
             else _UpdateOutput(self, thread)
         )
         raw: list[str] = []
@@ -834,7 +836,8 @@ class SlackService:
         try:
             await out.write(text)
         except _NoStreaming:
-            self._streaming = False
+            # Remember it for this channel only: streaming may work elsewhere.
+            self._no_streaming.add(thread.channel)
             out = _UpdateOutput(self, thread)
             await out.write(text)
         return out

@@ -97,6 +97,8 @@ def parse_message(
         return None
     if str(event.get("subtype") or "") not in TURN_SUBTYPES:
         return None
+    if event.get("edited"):
+        return None  # Slack re-sends an edited mention as a new event: it is not a new turn
     user = event.get("user")
     if event.get("bot_id") or event.get("bot_profile") or not isinstance(user, str):
         return None
@@ -110,7 +112,9 @@ def parse_message(
     raw = raw if isinstance(raw, str) else ""
     thread_ts = event.get("thread_ts")
     return SlackMessage(
-        event_id=str(body.get("event_id") or f"{kind}:{channel}:{ts}"),
+        # The message, not the delivery, is the event: its app_mention and message twins, a
+        # redelivery and a re-send after a restart all dedupe on it in the store.
+        event_id=f"slack:{channel}:{ts}",
         kind=kind,
         team=team,
         channel=channel,

@@ -18,8 +18,8 @@ TEAM = "T0TEAM"
 BOT_USER = "UBOT"
 BOT_ID = "B0BOT"
 SCOPES = (
-    "app_mentions:read,channels:history,groups:history,chat:write,reactions:write,commands,"
-    "usergroups:read,users:read"
+    "app_mentions:read,channels:history,groups:history,channels:read,groups:read,chat:write,"
+    "reactions:write,commands,usergroups:read,users:read"
 )
 
 
