@@ -166,6 +166,7 @@ async def test_serve_against_a_local_discord(
         fake.click(int(case["id"]), "tk:unlock:1", user=MOD_ID)
         await until(lambda: not fake.channels[thread]["thread_metadata"]["locked"])
         await until(lambda: len(fake.sent(MODLOG_ID)) == 2)
+        await until(lambda: fake.followups)  # the answer comes after the core has finished
         assert fake.followups[-1]["content"] == "Done: unlock (case #2)."
     finally:
         serving.cancel()
