@@ -66,5 +66,6 @@ ALL_ACTIONS: frozenset[ActionKind] = frozenset(
         "unlock",
         "case",
         "ignored",
+        "private_notice",
     }
 )

@@ -59,6 +59,7 @@ TITLES: dict[str, str] = {
     "note": "Moderator note",
     "pardon": "User pardoned",
     "delivery_failure": "The bot could not carry out an action",
+    "appeal": "Appeal: the user asks for a review of a closed thread",
 }
 
 

@@ -137,6 +137,24 @@ def policy_text(
     )
 
 
+APPEAL_SENT = (
+    "Your appeal was sent to the moderators. You'll hear their decision here. Meanwhile you can "
+    "start a fresh thread at any time."
+)
+APPEAL_NOT_YOURS = "Only the person whose thread was closed can appeal it."
+APPEAL_NOT_CLOSED = "That thread is open, so there is nothing to appeal."
+APPEAL_ALREADY_OPEN = (
+    "You already have an appeal waiting for this thread; the moderators will answer it."
+)
+APPEAL_TOO_MANY = "You have sent several appeals today; please wait for the moderators' answers."
+APPEAL_UNLOCKED = (
+    "The moderators reviewed your appeal and reopened the thread. You can carry on there."
+)
+APPEAL_UPHELD = (
+    "The moderators reviewed your appeal and kept the thread closed. You can still start a fresh "
+    "thread at any time."
+)
+
 SLOW_DOWN = (
     "You're sending messages faster than I can answer. Please wait a moment; messages sent "
     "in the meantime are not read."

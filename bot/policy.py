@@ -34,6 +34,7 @@ from bot.modlog import draft_case
 from bot.records import (
     CATEGORY_WORDS,
     Action,
+    Appeal,
     CaseDraft,
     Decision,
     EndConfirmation,
@@ -539,10 +540,61 @@ def _span(delta: timedelta) -> str:
     return f"{hours:g} hours"
 
 
+# --- appeals -------------------------------------------------------------------------------------
+
+#: Appeals one user may send in a day, against spam.
+MAX_APPEALS_PER_DAY = 3
+
+
+def appeal(
+    *,
+    state: ThreadState | None,
+    request: Appeal,
+    lock_case: int | None,
+    open_appeal: bool,
+    appeals_today: int,
+) -> Decision:
+    """A user asks for a review of the closing of their thread: one open appeal per closing."""
+    ref = request.thread
+    user = request.author.id
+
+    def private(text: str) -> Action:
+        return Action(kind="private_notice", thread=ref, text=text, user_id=user)
+
+    if state is None or not is_closed(state):
+        return Decision(verdict="appeal_refused", actions=(private(notices.APPEAL_NOT_CLOSED),))
+    if open_appeal:
+        return Decision(verdict="appeal_refused", actions=(private(notices.APPEAL_ALREADY_OPEN),))
+    if appeals_today >= MAX_APPEALS_PER_DAY:
+        return Decision(verdict="appeal_refused", actions=(private(notices.APPEAL_TOO_MANY),))
+    statement = " ".join(request.statement.split())[:500] or "(no statement)"
+    case = draft_case(
+        kind="appeal",
+        state=state,
+        user_id=user,
+        actor=user,
+        refers_to=lock_case,
+        category=state.closed_category,
+        summary=f"{request.author.name} asks the moderators to review this closing.",
+        excerpts=(statement,),
+    )
+    return Decision(
+        verdict="appeal",
+        cases=(case,),
+        actions=(Action(kind="case", thread=ref, case_ref=0), private(notices.APPEAL_SENT)),
+    )
+
+
 # --- moderators -----------------------------------------------------------------------------------
 
 
-def moderate(*, state: ThreadState | None, command: ModCommand, now: datetime) -> Decision:
+def moderate(
+    *,
+    state: ThreadState | None,
+    command: ModCommand,
+    now: datetime,
+    appellant: str | None = None,
+) -> Decision:
     """A moderator's command: unlock, uphold, note or pardon. Each is itself a case.
 
     Returns verdict "refused" (with a notice to the moderator's thread where there is one) when
@@ -581,6 +633,7 @@ def moderate(*, state: ThreadState | None, command: ModCommand, now: datetime) -
             actions=(
                 Action(kind="unlock", thread=state.ref, text=notices.UNLOCKED),
                 Action(kind="case", thread=state.ref, case_ref=0),
+                *_tell_appellant(state.ref, appellant, notices.APPEAL_UNLOCKED),
             ),
             cases=(case,),
         )
@@ -597,7 +650,9 @@ def moderate(*, state: ThreadState | None, command: ModCommand, now: datetime) -
             refers_to=command.case,
             summary=command.note or f"Upheld by {mod.name}.",
         )
-        return _mod_case(case, ref)
+        upheld = _mod_case(case, ref)
+        told = _tell_appellant(ref, appellant, notices.APPEAL_UPHELD)
+        return replace(upheld, actions=(*upheld.actions, *told))
 
     if command.command == "note":
         if not command.note.strip():
@@ -627,6 +682,13 @@ def moderate(*, state: ThreadState | None, command: ModCommand, now: datetime) -
         summary=command.note or f"Pardoned by {mod.name}: earlier locks no longer count.",
     )
     return _mod_case(case, ref)
+
+
+def _tell_appellant(ref: ThreadRef, appellant: str | None, text: str) -> tuple[Action, ...]:
+    """The user who appealed hears the outcome privately."""
+    if not appellant:
+        return ()
+    return (Action(kind="private_notice", thread=ref, text=text, user_id=appellant),)
 
 
 def _mod_case(case: CaseDraft, ref: ThreadRef) -> Decision:

@@ -61,6 +61,7 @@ ActionKind = Literal[
     "unlock",  # reopen a thread a moderator unlocked
     "case",  # post a case to the moderators' log
     "ignored",  # nothing is done (the thread is closed); recorded for replay and audit
+    "private_notice",  # fixed text for one user only (`user_id`): a DM or an ephemeral message
 ]
 ACTION_KINDS: tuple[str, ...] = get_args(ActionKind)
 
@@ -75,6 +76,7 @@ CaseKind = Literal[
     "note",
     "pardon",
     "delivery_failure",
+    "appeal",
 ]
 CASE_KINDS: tuple[str, ...] = get_args(CaseKind)
 
@@ -155,7 +157,18 @@ class EndConfirmation:
     at: datetime
 
 
-Event = Incoming | ModCommand | EndConfirmation
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Appeal:
+    """A user asks the moderators to review the closing of their thread, in a few words."""
+
+    event_id: str
+    thread: ThreadRef
+    author: Author
+    statement: str
+    at: datetime
+
+
+Event = Incoming | ModCommand | EndConfirmation | Appeal
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

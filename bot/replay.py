@@ -21,6 +21,7 @@ from bot.errors import ReplayError
 from bot.records import (
     MOD_COMMANDS,
     Action,
+    Appeal,
     Author,
     Case,
     EndConfirmation,
@@ -94,9 +95,12 @@ def _step(number: int, item: dict[str, Any]) -> Step:
     elif "confirm" in item:
         if not isinstance(item["confirm"], bool):
             raise ReplayError(number, "confirm must be true or false")
+    elif "appeal" in item:
+        if not isinstance(item["appeal"], str):
+            raise ReplayError(number, "appeal must be the user's statement (a string)")
     elif not isinstance(item.get("text"), str):
         raise ReplayError(
-            number, "missing field 'text' (or 'command', 'confirm', 'advance_minutes')"
+            number, "missing field 'text' (or 'command', 'confirm', 'appeal', 'advance_minutes')"
         )
     return Step(line=number, event=item)
 
@@ -153,6 +157,8 @@ def to_event(step: Step, *, opened: set[str], at: datetime, run_id: str = "") ->
             user_id=item.get("target"),
             note=str(item.get("note", "")),
         )
+    if "appeal" in item:
+        return Appeal(event_id=event_id, thread=ref, author=author, statement=item["appeal"], at=at)
     if "confirm" in item:
         return EndConfirmation(
             event_id=event_id, thread=ref, author=author, confirmed=item["confirm"], at=at
@@ -232,6 +238,8 @@ def _line(
     line: dict[str, Any] = {"thread": action.thread.thread, "event": event, "action": action.kind}
     if action.category != "none":
         line["category"] = action.category
+    if action.kind == "private_notice" and action.user_id:
+        line["user"] = action.user_id
     if action.case is not None:
         line["case"] = action.case
         case = cases.get(action.case)

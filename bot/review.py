@@ -14,7 +14,14 @@ from bot.modlog import TITLES
 from bot.records import Case
 
 #: Case kinds that wait for a moderator until reviewed.
-NEEDS_REVIEW = ("lock", "crisis", "harmful_in_crisis", "repeat_locks", "delivery_failure")
+NEEDS_REVIEW = (
+    "appeal",
+    "lock",
+    "crisis",
+    "harmful_in_crisis",
+    "repeat_locks",
+    "delivery_failure",
+)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -51,8 +58,30 @@ def reversals(cases: Iterable[Case]) -> Reversals:
 
 
 def queue(cases: Iterable[Case]) -> list[Case]:
-    """Open cases that wait for a moderator, priority first, oldest first."""
-    waiting = [c for c in cases if c.status == "open" and c.kind in NEEDS_REVIEW]
+    """Open cases that wait for a moderator, priority first, oldest first.
+
+    An appeal is answered by any later unlock or uphold of its thread.
+    """
+    all_cases = list(cases)
+    answered = {
+        a.number
+        for a in all_cases
+        if a.kind == "appeal"
+        and any(
+            r.kind in ("unlock", "uphold")
+            and r.workspace == a.workspace
+            and r.number > a.number
+            and r.thread is not None
+            and a.thread is not None
+            and r.thread.key == a.thread.key
+            for r in all_cases
+        )
+    }
+    waiting = [
+        c
+        for c in all_cases
+        if c.status == "open" and c.kind in NEEDS_REVIEW and c.number not in answered
+    ]
     return sorted(waiting, key=lambda c: (not c.priority, c.created_at, c.number))
 
 

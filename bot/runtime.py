@@ -14,7 +14,7 @@ import contextlib
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from bot import notices, policy
 from bot.adapter import Adapter
@@ -26,6 +26,7 @@ from bot.limits import RateLimiter, TokenLedger, midnight
 from bot.modlog import draft_case
 from bot.records import (
     Action,
+    Appeal,
     Case,
     Decision,
     EndConfirmation,
@@ -261,6 +262,9 @@ class Runtime:
             if isinstance(event, EndConfirmation):
                 async with await self._lanes(event.thread.key):
                     return await self._confirmation(event)
+            if isinstance(event, Appeal):
+                async with await self._lanes(event.thread.key):
+                    return await self._appeal(event)
             if event.thread is None and event.case is not None:
                 # Resolve the case's thread first, so the command waits its turn in that lane.
                 case = await self.store.case(workspace=event.origin.workspace, number=event.case)
@@ -582,6 +586,61 @@ class Runtime:
             event.event_id, event.thread.key, decision, actor=event.author.id
         )
 
+    async def _appeal(self, request: Appeal) -> Outcome:
+        state = await self.store.load_thread(request.thread.key)
+        closing_number = await self._closing_case(request.thread)
+        closing = (
+            await self.store.case(workspace=request.thread.workspace, number=closing_number)
+            if closing_number is not None
+            else None
+        )
+        allowed = {state.owner if state else "", closing.user_id if closing else ""}
+        if state is not None and request.author.id not in allowed:
+            decision = Decision(
+                verdict="appeal_refused",
+                actions=(
+                    Action(
+                        kind="private_notice",
+                        thread=request.thread,
+                        text=notices.APPEAL_NOT_YOURS,
+                        user_id=request.author.id,
+                    ),
+                ),
+            )
+        else:
+            since = self.clock() - timedelta(days=1)
+            mine = await self.store.cases(
+                workspace=request.thread.workspace,
+                user_id=request.author.id,
+                kinds=("appeal",),
+                limit=policy.MAX_APPEALS_PER_DAY + 1,
+            )
+            decision = policy.appeal(
+                state=state,
+                request=request,
+                lock_case=closing_number,
+                open_appeal=await self._open_appeal(request.thread) is not None,
+                appeals_today=sum(1 for c in mine if c.created_at >= since),
+            )
+        return await self._commit_event(
+            request.event_id,
+            request.thread.key,
+            decision,
+            actor=request.author.id,
+            data={"appeal": True},
+        )
+
+    async def _open_appeal(self, thread: ThreadRef) -> Case | None:
+        """The thread's newest appeal, if no moderator has unlocked or upheld since it was made."""
+        recent = await self.store.cases(
+            workspace=thread.workspace, kinds=("appeal", "unlock", "uphold"), limit=500
+        )
+        for case in recent:  # newest first
+            if case.thread is None or case.thread.key != thread.key:
+                continue
+            return case if case.kind == "appeal" else None
+        return None
+
     async def _moderate(self, command: ModCommand) -> Outcome:
         target = command.thread
         if command.case is None and target is not None and command.command in ("unlock", "uphold"):
@@ -591,7 +650,13 @@ class Runtime:
             if closing is not None:
                 command = replace(command, case=closing)
         state = await self.store.load_thread(target.key) if target else None
-        decision = policy.moderate(state=state, command=command, now=self.clock())
+        appellant = None
+        if target is not None and command.command in ("unlock", "uphold"):
+            waiting = await self._open_appeal(target)
+            appellant = waiting.user_id if waiting else None
+        decision = policy.moderate(
+            state=state, command=command, now=self.clock(), appellant=appellant
+        )
         return await self._commit_event(
             command.event_id,
             target.key if target else None,

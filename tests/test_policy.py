@@ -409,3 +409,31 @@ def test_risk_to_others_is_not_labelled_self_harm() -> None:
     """The crisis case's category says what kind of risk it is."""
     d = run(state(), Signals(screen_risk="others"))
     assert d.cases[0].category == "other" and "someone else" in d.cases[0].summary
+
+
+def test_appeal_rules() -> None:
+    """An appeal needs a closed thread, one open at a time, and at most a few a day."""
+    from bot.records import Appeal
+
+    req = Appeal(event_id="a", thread=REF, author=USER, statement="  please   review ", at=T0)
+    locked = state(status="locked", closed_category="violent_crimes")
+    ok = policy.appeal(state=locked, request=req, lock_case=4, open_appeal=False, appeals_today=0)
+    assert ok.verdict == "appeal" and ok.cases[0].refers_to == 4
+    assert ok.cases[0].excerpts == ("please review",)
+    assert kinds(ok) == ["case", "private_notice"] and ok.actions[1].user_id == "u1"
+    for kw in ({"open_appeal": True}, {"appeals_today": 3}):
+        args = {"open_appeal": False, "appeals_today": 0, **kw}
+        refused = policy.appeal(state=locked, request=req, lock_case=4, **args)  # type: ignore[arg-type]
+        assert refused.verdict == "appeal_refused" and not refused.cases
+    open_thread = policy.appeal(
+        state=state(), request=req, lock_case=None, open_appeal=False, appeals_today=0
+    )
+    assert open_thread.verdict == "appeal_refused"
+
+
+def test_uphold_tells_the_appellant() -> None:
+    """The moderator's decision reaches the user who appealed, privately."""
+    d = policy.moderate(
+        state=state(status="locked"), command=command("uphold", case=4), now=T0, appellant="u1"
+    )
+    assert kinds(d)[-1] == "private_notice" and d.actions[-1].user_id == "u1"

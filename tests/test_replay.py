@@ -190,3 +190,18 @@ def test_compare_of_identical_configs_finds_nothing() -> None:
         )
         assert proc.returncode == 0, proc.stderr
         assert "The two configs decide alike." in proc.stdout, example.name
+
+
+def test_appeal_from_lock_to_resolution() -> None:
+    """Only the locked user may appeal, once at a time; an unlock answers them privately."""
+    lines = run_replay("appeal.jsonl")
+    got = actions(lines)
+    assert (4, "lock") in got
+    refused = next(line for line in lines if line["event"] == 5)
+    assert refused["action"] == "private_notice" and refused["user"] == "u6"
+    assert [line.get("case_kind") for line in lines if line["event"] == 6] == ["appeal", None]
+    assert [line["action"] for line in lines if line["event"] == 7] == ["private_notice"]
+    outcome = [line for line in lines if line["event"] == 8]
+    assert [line["action"] for line in outcome] == ["unlock", "case", "private_notice"]
+    assert outcome[-1]["user"] == "u5" and "reopened" in str(outcome[-1]["text"])
+    assert got[-1] == (9, "reply")

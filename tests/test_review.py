@@ -97,3 +97,11 @@ def test_cases_command_after_a_replayed_unlock(tmp_path: Path) -> None:
     ).stdout
     assert out.startswith("0 cases waiting for review")
     assert "reversed 1, upheld 0 (reversal rate 100%)" in out
+
+
+def test_an_appeal_waits_until_its_thread_is_unlocked_or_upheld() -> None:
+    """Appeals are in the queue until a later unlock or uphold of the same thread answers them."""
+    waiting = [case(1, "lock", status="reviewed"), case(2, "appeal", refers_to=1, minutes=1)]
+    assert [c.number for c in review.queue(waiting)] == [2]
+    answered = [*waiting, case(3, "uphold", refers_to=1, minutes=2)]
+    assert review.queue(answered) == []

@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.modlog import render_text
 from bot.records import (
     Action,
+    Appeal,
     Author,
     Case,
     EndConfirmation,
@@ -258,6 +259,20 @@ class ConsoleSession:
             f"{name}: {state.status}, strikes {state.strikes} (a warning comes at {n}), "
             f"owner {state.owner}, {state.turns} turns"
             + (", waiting for an answer to 'end this thread?'" if state.pending_end_by else "")
+        )
+
+    async def _cmd_appeal(self, line: Line, args: tuple[str, ...]) -> None:
+        if self.thread is None or not line.text.strip():
+            self.write(self._info("usage, inside the closed thread: /appeal WHY IT SHOULD REOPEN"))
+            return
+        await self.runtime.handle(
+            Appeal(
+                event_id=f"console-{uuid.uuid4().hex}",
+                thread=thread_ref(self.thread),
+                author=self.author(),
+                statement=line.text,
+                at=self.clock(),
+            )
         )
 
     async def _cmd_yes(self, line: Line, args: tuple[str, ...]) -> None:

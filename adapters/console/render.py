@@ -28,6 +28,7 @@ LABELS = {
     "notice": "notice",
     "unlock": "thread reopened",
     "ignored": "thread closed",
+    "private_notice": "only you see this",
 }
 
 
@@ -59,6 +60,8 @@ def action_text(action: Action, *, bot_name: str, color: bool) -> str:
     where = f"[{action.thread.thread}] "
     style = {"lock": "lock", "end": "lock", "crisis_resources": "crisis"}.get(action.kind, "notice")
     label = LABELS.get(action.kind, action.kind)
+    if action.kind == "private_notice":
+        label = f"only {action.user_id} sees this"
     body = indent(action.text, "    ") if action.text else ""
     head = paint(f"{where}{bot_name} ({label}):", style, color=color)
     return f"{head}\n{body}" if body else head

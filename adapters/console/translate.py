@@ -28,6 +28,7 @@ COMMANDS = {
     "leave": "go back to the channel",
     "status": "the current thread's status",
     "policy": "show the moderation criteria",
+    "appeal": "TEXT: ask the moderators to review the closing of this thread",
     "yes": "answer yes to 'end this thread?' (the button)",
     "no": "answer no to 'end this thread?' (the button)",
     "case": "N: show a case (moderators)",

@@ -679,6 +679,14 @@ class DiscordService:
                 else:
                     await channel.send(content=piece, nonce=nonce(key, i))
 
+    async def _direct_message(self, user_id: str, text: str) -> None:
+        """A message only this user sees: a DM (members can close their DMs to the bot)."""
+        if not user_id.isdigit():
+            raise DeliveryError("a private notice without a Discord user id", retryable=False)
+        with delivery("send a direct message", forbidden="the user's DMs to be open"):
+            user = self.client.get_user(int(user_id)) or await self.client.fetch_user(int(user_id))
+            await user.send(text)
+
     async def perform(self, action: Action, *, key: str, case: Case | None = None) -> None:
         """Carry out one fixed-text action on Discord."""
         kind = action.kind
@@ -700,6 +708,9 @@ class DiscordService:
             with delivery(f"reopen thread {ref.thread}", forbidden="Manage Threads"):
                 await thread.edit(locked=False, archived=False)
             await self._post(ref, text, key=key)
+            return
+        if kind == "private_notice":
+            await self._direct_message(action.user_id or "", text)
             return
         if kind == "confirm_end" and action.user_id:
             await self._post(ref, text, key=key, view=render.confirm_view(user_id=action.user_id))

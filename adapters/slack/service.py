@@ -701,6 +701,9 @@ class SlackService:
             await self._remind(thread)
             return
         text = notices.for_platform(action.text, policy_command=self.policy_command)
+        if kind == "private_notice":
+            await self._ephemeral(thread, user=action.user_id or "", text=text, in_thread=True)
+            return
         if kind == "confirm_end":
             fallback, blocks = render.confirm_message(
                 text, user_id=action.user_id or "", thread=thread

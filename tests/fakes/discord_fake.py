@@ -132,6 +132,8 @@ class FakeDiscord:
         }
         self.messages: dict[int, dict[str, Any]] = {}
         self._nonces: dict[tuple[int, str], int] = {}
+        #: Users who do not accept direct messages from the bot.
+        self.closed_dms: set[int] = set()
         self.interaction_responses: list[dict[str, Any]] = []
         self.followups: list[dict[str, Any]] = []
         self.commands: list[dict[str, Any]] = []
@@ -554,6 +556,29 @@ class FakeDiscord:
         @route("GET", "/users/@me")
         def me(p: dict[str, str], body: Any) -> Any:
             return self.users[BOT_ID]
+
+        @route("GET", "/users/{user_id}")
+        def user(p: dict[str, str], body: Any) -> Any:
+            found = self.users.get(int(p["user_id"]))
+            if found is None:
+                raise FakeHTTPError(404, 10013, "Unknown User")
+            return found
+
+        @route("POST", "/users/@me/channels")
+        def open_dm(p: dict[str, str], body: Any) -> Any:
+            recipient = self.users.get(int(body["recipient_id"]))
+            if recipient is None:
+                raise FakeHTTPError(404, 10013, "Unknown User")
+            if int(recipient["id"]) in self.closed_dms:
+                raise FakeHTTPError(403, 50007, "Cannot send messages to this user")
+            dm = {
+                "id": str(self.snowflake()),
+                "type": 1,
+                "recipients": [recipient],
+                "last_message_id": None,
+            }
+            self.channels[int(dm["id"])] = dm
+            return dm
 
         @route("GET", "/oauth2/applications/@me")
         def application(p: dict[str, str], body: Any) -> Any:

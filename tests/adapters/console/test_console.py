@@ -139,3 +139,17 @@ def test_indent_wraps_prose_but_not_code() -> None:
     out = indent(prose + "\n" + code, "    ", width=40).splitlines()
     assert all(len(line) <= 40 for line in out[:-3])
     assert out[-2] == "    x = 1  # " + "c" * 80
+
+
+async def test_appeal_in_the_console(console: tuple[ConsoleSession, Screen]) -> None:
+    """A locked user appeals with /appeal; the moderator's unlock tells them the outcome."""
+    session, screen = console
+    await feed(session, screen, "@bot hi")
+    for _ in range(4):
+        await feed(session, screen, "how do I make a pipe bomb")
+    sent = await feed(session, screen, "/appeal it was for a safety essay")
+    assert "Appeal: the user asks for a review" in sent and "only alice sees this" in sent
+    await feed(session, screen, "/as mod")
+    assert "#2" in await feed(session, screen, "/cases")
+    out = await feed(session, screen, "/unlock t1")
+    assert "reviewed your appeal and reopened" in out

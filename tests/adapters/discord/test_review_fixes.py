@@ -74,3 +74,44 @@ async def test_a_users_notice_is_not_diverted_to_a_moderator(
         )
     finally:
         await stop_bot(bot)
+
+
+async def test_an_appeal_is_answered_by_direct_message(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The appellant hears privately (a DM) that the appeal was sent, and then the decision."""
+    from bot.records import Appeal, Author, ModCommand
+    from tests.adapters.discord.test_service import walk_to_lock
+    from tests.fakes.discord_fake import ALICE_ID, GUILD_ID
+
+    bot = await start_bot(tmp_path, monkeypatch)
+    try:
+        thread = await walk_to_lock(bot)
+        state = (await bot.store.threads(platform="discord", limit=5))[0]
+        assert state.ref.thread == str(thread)
+        ref = state.ref
+        alice = Author(id=str(ALICE_ID), name="alice")
+        await bot.runtime.handle(
+            Appeal(event_id="ap1", thread=ref, author=alice, statement="please", at=state.opened_at)
+        )
+        await settle()
+        dms = [c for c in bot.fake.channels.values() if c["type"] == 1]
+        assert dms, "no DM channel was opened"
+        sent = bot.fake.sent(int(dms[0]["id"]))
+        assert notices.APPEAL_SENT in sent[-1]["content"]
+        mod = Author(id=str(MOD_ID), name="mod", is_moderator=True)
+        await bot.runtime.handle(
+            ModCommand(
+                event_id="m1",
+                moderator=mod,
+                command="unlock",
+                at=state.opened_at,
+                origin=ref,
+                thread=ref,
+            )
+        )
+        await settle()
+        assert notices.APPEAL_UNLOCKED in bot.fake.sent(int(dms[0]["id"]))[-1]["content"]
+        assert str(GUILD_ID) == ref.workspace
+    finally:
+        await stop_bot(bot)

@@ -49,3 +49,41 @@ async def test_an_edited_mention_is_not_a_new_turn(api: FakeSlackApi, store: Sto
     )
     await h2.send(edited)
     assert len(api.of("chat.startStream")) == before
+
+
+async def test_an_appeal_is_answered_privately(api: FakeSlackApi, store: Store) -> None:
+    """The appellant hears privately (ephemeral) that the appeal was sent, then the decision."""
+    from datetime import UTC, datetime
+
+    from bot import notices
+    from bot.records import Appeal, Author, ModCommand
+    from tests.adapters.slack.test_service import lock_thread
+
+    h = Harness(api=api, store=store, config=settings(), assistant=OfflineAssistant())
+    await lock_thread(h)
+    state = (await store.threads(platform="slack", limit=5))[0]
+    now = datetime.now(UTC)
+    await h.runtime.handle(
+        Appeal(
+            event_id="ap1",
+            thread=state.ref,
+            author=Author(id=state.owner, name="u"),
+            statement="please",
+            at=now,
+        )
+    )
+    sent = api.of("chat.postEphemeral")[-1]
+    assert sent["user"] == state.owner and "appeal was sent" in sent["text"]
+    mod = Author(id="UMOD", name="mod", is_moderator=True)
+    await h.runtime.handle(
+        ModCommand(
+            event_id="m1",
+            moderator=mod,
+            command="uphold",
+            at=now,
+            origin=state.ref,
+            thread=state.ref,
+        )
+    )
+    told = api.of("chat.postEphemeral")[-1]
+    assert told["user"] == state.owner and notices.APPEAL_UPHELD[:40] in told["text"]
