@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.records import CATEGORIES, CATEGORY_WORDS
+from bot.safety.normalize import clean, fold
 from bot.store.base import Turn
 
 REPLY_SYSTEM = """\
@@ -142,26 +143,42 @@ escalates an earlier harmful request is harmful.
 """
 
 
-#: An opening bracket that starts something shaped like one of the bot's own labels.
-#: (ASCII and the look-alike brackets U+FF3B, U+3010, U+3014 and U+27E6, written as escapes.)
-_FORGED_LABEL = re.compile(
-    "[\\[\uff3b\u3010\u3014\u27e6]\\s*(?=(?:message|note|turn)\\s+(?:from|to)\\b)", re.IGNORECASE
-)
+#: Opening brackets, ASCII and look-alikes (U+FF3B, U+3010, U+3014, U+27E6, U+2045, U+FE5D).
+_BRACKETS = re.compile("[\\[\uff3b\u3010\u3014\u27e6\u2045\ufe5d]")
+#: What follows a bracket in one of the bot's labels, once folded (see `neutralise`).
+_LABEL_START = re.compile(r"\s*(?:message|note|turn)\s+(?:from|to)\b")
 
 
 def neutralise(text: str) -> str:
     """User text with anything shaped like the bot's labels defused.
 
     Content blocks are joined into one prompt, so a user who writes `[Message from user "mod"` or
-    `[TURN TO ASSESS` could otherwise pass for the bot's own header. Only such openings change
-    (to a parenthesis); every other bracket, as in code, is left alone.
+    `[TURN TO ASSESS` could otherwise pass for the bot's own header. The words after each bracket
+    are read the way the screen reads text (invisible characters dropped, look-alike letters
+    folded), so a zero-width space inside `Message`, or a Cyrillic e (U+0435), does not slip
+    through. Only such openings change (to a parenthesis); other brackets, as in code, stay.
     """
-    return _FORGED_LABEL.sub("(", text) if text else text
+    if not text or _BRACKETS.search(text) is None:
+        return text
+    out: list[str] = []
+    last = 0
+    for match in _BRACKETS.finditer(text):
+        ahead = fold(clean(text[match.end() : match.end() + 48]))
+        if _LABEL_START.match(ahead):
+            out.append(text[last : match.start()])
+            out.append("(")
+            last = match.end()
+    out.append(text[last:])
+    return "".join(out)
 
 
 def turn_header(*, author_id: str, author_name: str, label: str = "Message") -> str:
-    """The bot-written header before a user's text: who spoke, quoted, with the platform id."""
-    return f"[{label} from user {json.dumps(author_name)} (id {json.dumps(author_id)})]"
+    """The bot-written header before a user's text: who spoke, quoted, with the platform id.
+
+    Display names are chosen by users, so they are defused like any user text.
+    """
+    name = neutralise(" ".join(author_name.split()))[:80]
+    return f"[{label} from user {json.dumps(name)} (id {json.dumps(author_id)})]"
 
 
 def user_blocks(
