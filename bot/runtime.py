@@ -249,11 +249,15 @@ class Runtime:
                 self._idle.set()
 
     async def _handle(self, event: Event) -> Outcome:
-        if event.event_id in self._inflight or await self.store.event_seen(event.event_id):
+        if event.event_id in self._inflight:
             log.debug("dropping redelivered event %s", event.event_id)
             return Outcome(verdict="duplicate")
+        # Claimed before the first await, so copies delivered at the same moment wait for nothing.
         self._inflight.add(event.event_id)
         try:
+            if await self.store.event_seen(event.event_id):
+                log.debug("dropping redelivered event %s", event.event_id)
+                return Outcome(verdict="duplicate")
             if isinstance(event, Incoming):
                 if event.author.is_bot:
                     return Outcome(verdict="not_a_turn")
@@ -286,25 +290,31 @@ class Runtime:
             state = policy.new_thread(msg)
             # Record the thread before the model is called: a follow-up that arrives while this
             # first turn is still being answered must find a hosted thread (and wait its turn).
-            await self.store.commit(
-                at=self.clock(),
-                event_id=None,
-                state=state,
-                audit=(
-                    AuditEntry(
-                        kind="thread_opened",
-                        actor="bot",
-                        thread_key=msg.thread.key,
-                        data={"event": msg.event_id, "owner": msg.author.id},
+            try:
+                await self.store.commit(
+                    at=self.clock(),
+                    event_id=None,
+                    state=state,
+                    audit=(
+                        AuditEntry(
+                            kind="thread_opened",
+                            actor="bot",
+                            thread_key=msg.thread.key,
+                            data={"event": msg.event_id, "owner": msg.author.id},
+                        ),
                     ),
-                ),
-            )
+                )
+            except StoreError:
+                await self._tell_quietly(msg, notices.TURN_FAILED)
+                raise
         limits = self.settings.limits
         extra: list[Action] = []
+        # The screen reads the whole message (a crisis phrase at its end must not be cut off);
+        # the model and the store get at most max_message_chars.
+        base = signals_from_screen(screen(msg.text))
         if limits.max_message_chars and len(msg.text) > limits.max_message_chars:
             msg = replace(msg, text=msg.text[: limits.max_message_chars])
             extra.append(Action(kind="notice", thread=msg.thread, text=notices.MESSAGE_CUT))
-        base = signals_from_screen(screen(msg.text))
         now = self.clock()
         settled = policy.precheck(
             state=state, incoming=msg, signals=base, settings=self.settings, now=now

@@ -407,7 +407,11 @@ class SlackService:
         except BaseException:
             # Let Slack's redelivery (or the next mention) try again.
             self._seen_messages.discard(msg.dedupe_key)
-            self._seen_events.discard(msg.event_id)
+            # Forget Slack's own delivery id (what the redelivery check remembered), so Slack's
+            # retry of this failed turn is read again.
+            envelope = body.get("event_id")
+            if isinstance(envelope, str):
+                self._seen_events.discard(envelope)
             raise
 
     async def _handle(self, event: Event, *, speaker: _Speaker | None = None) -> str:

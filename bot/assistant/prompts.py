@@ -149,6 +149,15 @@ _BRACKETS = re.compile("[\\[\uff3b\u3010\u3014\u27e6\u2045\ufe5d]")
 _LABEL_START = re.compile(r"\s*(?:message|note|turn)\s+(?:from|to)\b")
 
 
+def _encodable(text: str) -> str:
+    """Lone surrogates (valid in platform JSON, not in UTF-8) replaced, so a request can be sent."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
 def neutralise(text: str) -> str:
     """User text with anything shaped like the bot's labels defused.
 
@@ -158,6 +167,7 @@ def neutralise(text: str) -> str:
     folded), so a zero-width space inside `Message`, or a Cyrillic e (U+0435), does not slip
     through. Only such openings change (to a parenthesis); other brackets, as in code, stay.
     """
+    text = _encodable(text)
     if not text or _BRACKETS.search(text) is None:
         return text
     out: list[str] = []
@@ -178,7 +188,7 @@ def turn_header(*, author_id: str, author_name: str, label: str = "Message") -> 
     Display names are chosen by users, so they are defused like any user text.
     """
     name = neutralise(" ".join(author_name.split()))[:80]
-    return f"[{label} from user {json.dumps(name)} (id {json.dumps(author_id)})]"
+    return f"[{label} from user {json.dumps(name)} (id {json.dumps(_encodable(author_id))})]"
 
 
 def user_blocks(

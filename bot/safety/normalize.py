@@ -108,12 +108,45 @@ _CONFUSABLES = str.maketrans(
         "\u0131": "i",  # latin small letter dotless i
         "\u0269": "i",  # latin small letter iota
         "\u0261": "g",  # latin small letter script g
+        # small capitals, as in "kill myself" typed in a small-caps font (written as escapes)
+        "\u1d00": "a",
+        "\u0299": "b",
+        "\u1d04": "c",
+        "\u1d05": "d",
+        "\u1d07": "e",
+        "\u0493": "f",
+        "\u0262": "g",
+        "\u029c": "h",
+        "\u026a": "i",
+        "\u1d0a": "j",
+        "\u1d0b": "k",
+        "\u029f": "l",
+        "\u1d0d": "m",
+        "\u0274": "n",
+        "\u1d0f": "o",
+        "\u1d18": "p",
+        "\u01eb": "q",
+        "\u0280": "r",
+        "\ua731": "s",
+        "\u1d1b": "t",
+        "\u1d1c": "u",
+        "\u1d20": "v",
+        "\u1d21": "w",
+        "\u028f": "y",
+        "\u1d22": "z",
     }
 )
 
 _LEET = str.maketrans(
     {"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
 )
+#: The other reading of 1, as l ("ki11 myse1f").
+_LEET_L = str.maketrans(
+    {"0": "o", "1": "l", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s"}
+)
+# "!" inside a word reads as i ("k!ll"), "|" next to a letter or another "|" as l ("ki||").
+_BANG_I = re.compile(r"(?<=[a-z0-9])!(?=[a-z0-9])")
+_PIPE_L = re.compile(r"(?<=[a-z0-9|])\|(?=[a-z0-9|\s]|$)|\|(?=[a-z])")
 # A word-ish run holding at least one leet character; only mapped when it also has a letter.
 _LEET_TOKEN = re.compile(r"[a-z0-9@$]*[0-9@$][a-z0-9@$]*")
 _HAS_LEET = re.compile(r"[0-9@$]")
@@ -123,12 +156,26 @@ _HAS_LETTER = re.compile(r"[a-z]")
 _STRETCHED = re.compile(r"([a-z])\1\1+")
 
 
+# Terminal escape sequences, then any other control character (whitespace is kept for split()).
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[@-_]")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# Unicode categories dropped whatever their code point: format characters (invisible), every
+# non-spacing and enclosing mark (accents, zalgo stacks), surrogates and private use.
+_DROP_CATEGORIES = frozenset({"Cf", "Mn", "Me", "Cs", "Co"})
+
+
 def clean(text: str) -> str:
-    """Fold compatibility forms, drop invisibles and combining marks, unify quotes and spaces."""
+    """Fold compatibility forms, drop controls, invisibles and marks, unify quotes and spaces."""
+    if _CONTROL.search(text) is not None:
+        text = _CONTROL.sub("", _ANSI.sub("", text))
     if not text.isascii():
         text = unicodedata.normalize("NFKD", text)
         text = _INVISIBLE.sub("", text)
         text = _COMBINING.sub("", text)
+        # The lists above are fast paths; the categories catch what a hand list would miss.
+        text = "".join(
+            c for c in text if c.isascii() or unicodedata.category(c) not in _DROP_CATEGORIES
+        )
         text = unicodedata.normalize("NFC", text)
         text = text.translate(_PUNCT)
     return " ".join(text.split())
@@ -152,18 +199,22 @@ def fold_both(cleaned: str) -> tuple[str, str]:
     return _STRETCHED.sub(r"\1\1", text), _STRETCHED.sub(r"\1", text)
 
 
-def _unleet_token(match: re.Match[str]) -> str:
-    token = match.group(0)
-    if _HAS_LETTER.search(token):
-        return token.translate(_LEET)
-    return token
+def unleet(folded: str, *, one: str = "i") -> str:
+    """Read leetspeak as letters inside words that contain a letter; bare numbers stay numbers.
 
-
-def unleet(folded: str) -> str:
-    """Read leetspeak as letters inside words that contain a letter; bare numbers stay numbers."""
+    `one` says how to read 1: as "i" (the default) or as "l"; the screen tries both.
+    """
+    if "!" in folded or "|" in folded:
+        folded = _PIPE_L.sub("l", _BANG_I.sub("i", folded))
     if _HAS_LEET.search(folded) is None:
         return folded
-    return _STRETCHED.sub(r"\1\1", _LEET_TOKEN.sub(_unleet_token, folded))
+    table = _LEET_L if one == "l" else _LEET
+
+    def token(match: re.Match[str]) -> str:
+        word = match.group(0)
+        return word.translate(table) if _HAS_LETTER.search(word) else word
+
+    return _STRETCHED.sub(r"\1\1", _LEET_TOKEN.sub(token, folded))
 
 
 def normalize_plain(text: str) -> str:

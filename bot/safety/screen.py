@@ -1866,6 +1866,8 @@ def screen(text: str) -> ScreenResult:
     texts: _Texts = ((plain, _words(plain)),)
     if leet != plain:
         texts += ((leet, _words(leet)),)
+    if "1" in plain and (leet_l := unleet(plain, one="l")) != leet:  # "ki11 myse1f"
+        texts += ((leet_l, _words(leet_l)),)
     if unstretched is not plain:  # "i want to dieeee"
         texts += ((unstretched, _words(unstretched)),)
 
