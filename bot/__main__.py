@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import logging
 import signal
 import sys
@@ -73,6 +74,12 @@ def _parser() -> argparse.ArgumentParser:
     cop.add_argument("--from", dest="source", required=True, metavar="PATH_OR_URL")
     cop.add_argument("--to", dest="target", required=True, metavar="PATH_OR_URL")
 
+    xp = with_config(
+        sub.add_parser("export-user", help="everything the bot holds about one user, as JSON")
+    )
+    xp.add_argument("user_id", metavar="USER_ID")
+    xp.add_argument("--out", metavar="FILE", help="default: standard output")
+
     pp = with_config(
         sub.add_parser("purge", help="delete message texts older than the retention period")
     )
@@ -127,6 +134,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_report(settings, args))
         if command == "cases":
             return asyncio.run(_cases(settings, args))
+        if command == "export-user":
+            return asyncio.run(_export_user(settings, args))
         if command == "purge":
             return asyncio.run(_purge(settings, args))
         if command == "stats":
@@ -445,6 +454,44 @@ async def _cases(settings: config_mod.Settings, args: argparse.Namespace) -> int
     if shown:
         print(review.render_table(shown[: args.limit]))
     print(review.render_reversals(review.reversals(everything)))
+    return 0
+
+
+async def _export_user(settings: config_mod.Settings, args: argparse.Namespace) -> int:
+    """A user's data: the threads they own, the messages they wrote, the cases about them."""
+    from bot.app import make_store
+    from bot.store.codec import case_to_json, thread_state_to_json
+
+    store = await make_store(settings, args.store)
+    try:
+        user = args.user_id
+        threads = [t for t in await store.threads(limit=1_000_000) if t.owner == user]
+        turns = await store.user_turns(user)
+        cases = await store.cases(user_id=user, limit=1_000_000)
+    finally:
+        await close_store(store)
+    data = {
+        "user_id": user,
+        "exported_at": datetime.now(UTC).isoformat(),
+        "threads_owned": [thread_state_to_json(t) for t in threads],
+        "messages": [
+            {
+                "thread": t.thread_key,
+                "at": t.at.isoformat(),
+                "text": t.text or "(purged)",
+                "verdict": t.verdict,
+                "counted_as_a_strike": t.flagged,
+            }
+            for t in turns
+        ],
+        "cases": [case_to_json(c) for c in cases],
+    }
+    text = json.dumps(data, indent=2, ensure_ascii=False)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")  # noqa: ASYNC240 (one-shot CLI)
+        print(f"wrote {args.out}: {len(turns)} messages, {len(cases)} cases", file=sys.stderr)
+    else:
+        print(text)
     return 0
 
 

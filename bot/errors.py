@@ -44,10 +44,17 @@ class UnsupportedAction(ThreadkeeperError):
 
 
 class DeliveryError(ThreadkeeperError):
-    """A platform failed to carry out an action; `retryable` says whether trying again may help."""
+    """A platform failed to carry out an action; `retryable` says whether trying again may help.
 
-    def __init__(self, message: str, *, retryable: bool = True) -> None:
+    `nothing_shown` tells the runtime that a streamed reply failed before any of it was visible,
+    so streaming it again from the start cannot show anything twice.
+    """
+
+    def __init__(
+        self, message: str, *, retryable: bool = True, nothing_shown: bool = False
+    ) -> None:
         self.retryable = retryable
+        self.nothing_shown = nothing_shown
         super().__init__(message)
 
 

@@ -825,14 +825,15 @@ class Runtime:
                 workspace=action.thread.workspace, number=action.case
             )
         error = ""
-        # A reply stream is not retried: a second attempt would show its start twice.
-        pauses = (None,) if action.kind in REPLY_KINDS and reply is not None else self._backoff
-        for attempt, pause in enumerate((*pauses, None)):
+        streaming = action.kind in REPLY_KINDS and reply is not None
+        for attempt, pause in enumerate((*self._backoff, None)):
             try:
                 outcome = await self._deliver(adapter, item, case, reply, verdict)
             except DeliveryError as exc:
                 error = str(exc)
-                if exc.retryable and pause is not None:
+                # A reply stream is retried only if none of it was shown: a second attempt
+                # would otherwise show its start twice.
+                if exc.retryable and pause is not None and (exc.nothing_shown or not streaming):
                     log.warning(
                         "attempt %d of action %s failed (%s); retrying", attempt + 1, item.id, exc
                     )

@@ -147,3 +147,16 @@ def test_store_copy_keeps_the_audit_chain(tmp_path: Path) -> None:
     assert "audit chain on the copy: intact" in out.stdout
     again = cli("store", "copy", "--from", str(src), "--to", str(dst))
     assert again.returncode == 1 and "empty" in again.stderr
+
+
+def test_export_user_lists_what_the_bot_holds_about_them(tmp_path: Path) -> None:
+    """export-user writes the user's threads, messages and cases as JSON."""
+    db = tmp_path / "x.db"
+    cli("replay", str(ROOT / "examples" / "abusive_lock.jsonl"), "--store", str(db))
+    out = cli("export-user", "u1", "--store", str(db))
+    assert out.returncode == 0, out.stderr
+    data = json.loads(out.stdout)
+    assert data["user_id"] == "u1"
+    assert len(data["messages"]) == 6 and data["messages"][1]["counted_as_a_strike"] is True
+    assert {c["kind"] for c in data["cases"]} == {"lock"}
+    assert len(data["threads_owned"]) == 2

@@ -193,6 +193,10 @@ class Store(Protocol):
         """The thread's last `limit` turns from `from_seq` on, oldest first (hidden included)."""
         ...
 
+    async def user_turns(self, user_id: str, *, limit: int = 100_000) -> list[Turn]:
+        """Every stored message this user wrote, oldest first (for a data export)."""
+        ...
+
     async def usage(self, *, since: datetime | None = None) -> list[UsageRow]:
         """Turns that recorded model usage, oldest first."""
         ...

@@ -765,6 +765,17 @@ class PostgresStore:
         rows = await self._read(f"read the turns of {thread_key}", read)
         return [_turn(row) for row in reversed(rows)]
 
+    async def user_turns(self, user_id: str, *, limit: int = 100_000) -> list[Turn]:
+        """Every stored message this user wrote, oldest first (for a data export)."""
+        sql = _RECENT_TURNS.split(" WHERE ")[0] + (
+            " WHERE t.author_id = $1 AND t.role = 'user' ORDER BY t.seq LIMIT $2"
+        )
+
+        async def read(conn: Conn) -> list[Row]:
+            return await conn.fetch(sql, user_id, limit)
+
+        return [_turn(row) for row in await self._read("read a user's turns", read)]
+
     async def usage(self, *, since: datetime | None = None) -> list[UsageRow]:
         """Turns that recorded model usage, oldest first."""
         floor = self._time(since) if since is not None else None

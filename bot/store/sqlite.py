@@ -713,6 +713,18 @@ class SqliteStore:
         except ValueError as exc:
             raise StoreError(f"turn {row['seq']} does not load: {exc}") from exc
 
+    async def user_turns(self, user_id: str, *, limit: int = 100_000) -> list[Turn]:
+        """Every stored message this user wrote, oldest first (for a data export)."""
+        sql = _RECENT_TURNS.split(" WHERE ")[0] + (
+            " WHERE t.author_id = ? AND t.role = 'user' ORDER BY t.seq LIMIT ?"
+        )
+
+        def read(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+            return conn.execute(sql, (user_id, limit)).fetchall()
+
+        # An export is rare and offline: a scan of the turns table is acceptable here.
+        return [self._turn(row) for row in await self._call("read a user's turns", read)]
+
     async def usage(self, *, since: datetime | None = None) -> list[UsageRow]:
         """Turns that recorded model usage, oldest first."""
         floor = self._time(since) if since is not None else ""

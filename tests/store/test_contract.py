@@ -195,6 +195,23 @@ async def test_recent_turns_start_at_from_seq(store: AnyStore) -> None:
     assert await store.recent_turns(REF.key, limit=10, from_seq=every[4].seq + 100) == []
 
 
+async def test_user_turns_are_everything_one_user_wrote(store: AnyStore) -> None:
+    """A data export finds a user's messages in every thread, and no one else's or the bot's."""
+    await store.commit(
+        at=T0,
+        event_id="e1",
+        state=None,
+        turns=[
+            turn("mine", at=minutes(1)),
+            turn("not mine", at=minutes(2), author_id="u2"),
+            turn("also mine", at=minutes(3), ref=REF2),
+            turn("a reply", at=minutes(4), role="assistant", author_id="u1"),
+        ],
+    )
+    assert [t.text for t in await store.user_turns("u1")] == ["mine", "also mine"]
+    assert await store.user_turns("nobody") == []
+
+
 async def test_turn_text_is_kept_whole_up_to_the_limit(store: AnyStore) -> None:
     """A turn keeps its full text up to TURN_TEXT_CHARS and is cut there; "" stays empty."""
     long = "x" * (TURN_TEXT_CHARS + 50)
