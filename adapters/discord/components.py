@@ -1,7 +1,8 @@
 """Buttons whose custom ids carry their own state, so they keep working after a restart.
 
 A view registered in memory dies with the process; a mod-log case may be reviewed days later. Each
-button's custom id names what it does and to what (`tk:unlock:12`, `tk:end:yes:<user>`), and a
+button's custom id names what it does and to what (`tk:unlock:12`, `tk:end:yes:<user>`,
+`tk:appeal:<user>`), and a
 `DynamicItem` template matches it on any message, old or new. The items hold no logic: a click is
 passed to the client's `clicks` handler (the service), which checks who clicked and acts.
 """
@@ -39,6 +40,12 @@ class ClickHandler(Protocol):
         self, interaction: discord.Interaction[Any], *, confirmed: bool, user_id: str
     ) -> None:
         """Someone answered "end this thread?"."""
+        ...
+
+    async def on_appeal_button(
+        self, interaction: discord.Interaction[Any], *, user_id: str
+    ) -> None:
+        """Someone pressed Appeal on a lock notice meant for `user_id`."""
         ...
 
 
@@ -126,5 +133,44 @@ class EndButton(
             await handler.on_end_button(interaction, confirmed=self.confirmed, user_id=self.user_id)
 
 
+class AppealButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"tk:appeal:(?P<user>[0-9]{1,20})",
+):
+    """Appeal, on a lock notice: only the user whose thread was closed may use it."""
+
+    def __init__(self, user_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Appeal",
+                style=discord.ButtonStyle.secondary,
+                custom_id=f"tk:appeal:{user_id}",
+            )
+        )
+        self.user_id = user_id
+
+    @classmethod
+    def make(cls, *, user_id: str) -> AppealButton:
+        """The Appeal button for `user_id`."""
+        return cls(user_id)
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> AppealButton:
+        """Rebuild the button from its id."""
+        return cls(match["user"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Pass the click to the service."""
+        handler = _handler(interaction)
+        if handler is not None:
+            await handler.on_appeal_button(interaction, user_id=self.user_id)
+
+
 #: Register these with `client.add_dynamic_items` at start.
-DYNAMIC_ITEMS = (CaseButton, EndButton)
+DYNAMIC_ITEMS = (CaseButton, EndButton, AppealButton)

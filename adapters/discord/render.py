@@ -11,7 +11,7 @@ import logging
 
 import discord
 
-from adapters.discord.components import CaseButton, EndButton
+from adapters.discord.components import AppealButton, CaseButton, EndButton
 from bot.modlog import TITLES, cut
 from bot.records import CATEGORY_WORDS, Case
 
@@ -146,8 +146,8 @@ def case_embed(case: Case) -> discord.Embed:
     return embed
 
 
-#: Case kinds about a closure a moderator may reverse or confirm.
-REVIEWABLE = frozenset({"lock", "end", "delivery_failure", "repeat_locks"})
+#: Case kinds about a closure a moderator may reverse or confirm (an appeal asks for just that).
+REVIEWABLE = frozenset({"lock", "end", "delivery_failure", "repeat_locks", "appeal"})
 
 
 def case_view(case: Case) -> discord.ui.View:
@@ -165,6 +165,13 @@ def confirm_view(*, user_id: str) -> discord.ui.View:
     view = discord.ui.View(timeout=None)
     view.add_item(EndButton.make(confirmed=True, user_id=user_id))
     view.add_item(EndButton.make(confirmed=False, user_id=user_id))
+    return view
+
+
+def appeal_view(*, user_id: str) -> discord.ui.View:
+    """The Appeal button on a lock notice, for the locked user only (the id names them)."""
+    view = discord.ui.View(timeout=None)
+    view.add_item(AppealButton.make(user_id=user_id))
     return view
 
 

@@ -1,9 +1,12 @@
 """The Discord service: the I/O between discord.py and the runtime.
 
 Events in: a mention in a channel opens a public thread from that message; later messages in a
-hosted thread are turns; button clicks and slash commands become moderator commands or answers to
-"end this thread?". Actions out: notices, streamed replies (one message edited at most about once a
-second per thread, a new one at 2,000 characters), locks, and one embed per case in the mod log.
+hosted thread are turns; button clicks and slash commands become moderator commands, answers to
+"end this thread?", or appeals (the Appeal button on a lock notice opens a short form; `/appeal`
+does the same in a closed thread). Actions out: notices, streamed replies (one message edited at
+most about once a second per thread, a new one at 2,000 characters), locks (the notice carries the
+Appeal button), one embed per case in the mod log, and private answers (to the interaction that
+asked, or by DM).
 
 Nothing the model or a user writes may ping anyone: mentions are off client-wide and the one
 exception, the moderator role on a priority case, is allowed on that single message. Every
@@ -20,6 +23,7 @@ import hashlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
@@ -42,6 +46,28 @@ log = logging.getLogger(__name__)
 _ANSWERING: contextvars.ContextVar[tuple[discord.Interaction[Any], str] | None] = (
     contextvars.ContextVar("answering", default=None)
 )
+
+
+@dataclass
+class _Appellant:
+    """The user whose appeal is being handled in this task, and whether they have had an answer."""
+
+    interaction: discord.Interaction[Any]
+    user_id: str
+    answered: bool = False
+
+
+#: The appeal being handled in this task: the core's private answer to it (sent, refused) goes back
+#: as an ephemeral reply to that user's own interaction, not as a second copy by DM. Later answers
+#: (a moderator's decision) are carried out in the moderator's task, so they still go by DM.
+_APPEALING: contextvars.ContextVar[_Appellant | None] = contextvars.ContextVar(
+    "appealing", default=None
+)
+#: How long an appeal's statement may be (the core keeps no more).
+APPEAL_CHARS = 500
+#: Said when the core's answer did not come back in this task (a replayed interaction, say).
+APPEAL_RECEIVED = "Sent."
+
 #: Verdicts of a moderator command that did something.
 DONE_VERDICTS = frozenset({"unlock", "uphold", "note", "pardon", "duplicate"})
 
@@ -588,6 +614,57 @@ class DiscordService:
             )
         )
 
+    async def on_appeal_button(
+        self, interaction: discord.Interaction[Any], *, user_id: str
+    ) -> None:
+        """Appeal on a lock notice: the locked user gets the form; anyone else a private no."""
+        if str(interaction.user.id) != user_id:
+            await interaction.response.send_message(notices.APPEAL_NOT_YOURS, ephemeral=True)
+            return
+        ref = await self._interaction_thread(interaction)
+        if ref is None:
+            await interaction.response.send_message(
+                "Use this inside the thread that was closed.", ephemeral=True
+            )
+            return
+        await interaction.response.send_modal(AppealModal(service=self, thread=ref))
+
+    async def appeal_here(self, interaction: discord.Interaction[Any], statement: str) -> None:
+        """`/appeal` inside a closed thread: the same as the form behind the Appeal button."""
+        await self.appeal(
+            interaction, thread=await self._interaction_thread(interaction), statement=statement
+        )
+
+    async def appeal(
+        self, interaction: discord.Interaction[Any], *, thread: ThreadRef | None, statement: str
+    ) -> None:
+        """Hand a user's appeal to the core; every answer to it here is private."""
+        runtime = self.runtime
+        if runtime is None or interaction.guild_id is None:
+            await interaction.response.send_message("Not ready yet.", ephemeral=True)
+            return
+        if thread is None or not self._is_home(interaction.guild_id):
+            await interaction.response.send_message(
+                "Use this inside the thread that was closed.", ephemeral=True
+            )
+            return
+        event = translate.appeal(
+            event_id=interaction.id,
+            thread=thread,
+            author=self._author(interaction),
+            statement=statement[:APPEAL_CHARS],
+            at=interaction.created_at,
+        )
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        appellant = _Appellant(interaction=interaction, user_id=str(interaction.user.id))
+        token = _APPEALING.set(appellant)
+        try:
+            await runtime.handle(event)
+        finally:
+            _APPEALING.reset(token)
+        if not appellant.answered:
+            await interaction.followup.send(APPEAL_RECEIVED, ephemeral=True)
+
     async def _interaction_thread(self, interaction: discord.Interaction[Any]) -> ThreadRef | None:
         channel = interaction.channel
         if interaction.guild_id is None or interaction.channel_id is None or channel is None:
@@ -710,10 +787,20 @@ class DiscordService:
             await self._post(ref, text, key=key)
             return
         if kind == "private_notice":
+            appellant = _APPEALING.get()
+            if appellant is not None and appellant.user_id == action.user_id:
+                with delivery("answer the appeal", forbidden="Send Messages"):
+                    await appellant.interaction.followup.send(text, ephemeral=True)
+                appellant.answered = True
+                return
             await self._direct_message(action.user_id or "", text)
             return
         if kind == "confirm_end" and action.user_id:
             await self._post(ref, text, key=key, view=render.confirm_view(user_id=action.user_id))
+            return
+        if kind == "lock" and action.user_id:
+            await self._post(ref, text, key=key, view=render.appeal_view(user_id=action.user_id))
+            await self._close(ref)
             return
         await self._post(ref, text, key=key)
         if kind in ("lock", "end"):
@@ -765,19 +852,27 @@ class DiscordService:
         reply = _Reply(self._messageable(thread), key)
         text = ""
         shown = ""
-        with delivery(
-            f"post the reply in thread {thread.thread}", forbidden="Send Messages in Threads"
-        ):
-            async for chunk in chunks:
-                text += chunk
-                if text.strip() and self.throttle.wait_for(thread.key) == 0:
+        try:
+            with delivery(
+                f"post the reply in thread {thread.thread}", forbidden="Send Messages in Threads"
+            ):
+                async for chunk in chunks:
+                    text += chunk
+                    if text.strip() and self.throttle.wait_for(thread.key) == 0:
+                        await reply.show(text)
+                        self.throttle.mark(thread.key)
+                        shown = text
+                if text != shown and text.strip():
+                    await asyncio.sleep(self.throttle.wait_for(thread.key))
                     await reply.show(text)
                     self.throttle.mark(thread.key)
-                    shown = text
-            if text != shown and text.strip():
-                await asyncio.sleep(self.throttle.wait_for(thread.key))
-                await reply.show(text)
-                self.throttle.mark(thread.key)
+        except PermissionMissing:
+            raise
+        except DeliveryError as exc:
+            if shown:
+                raise
+            # Nothing reached the thread yet, so the runtime may safely stream it again.
+            raise DeliveryError(str(exc), retryable=exc.retryable, nothing_shown=True) from exc
         return text
 
 
@@ -798,6 +893,25 @@ class NoteModal(discord.ui.Modal, title="Add a note to the case"):
         await self._service.moderate(
             interaction, command="note", case=self._case, note=self.text.value
         )
+
+
+class AppealModal(discord.ui.Modal, title="Appeal the closing of this thread"):
+    """The locked user's short statement to the moderators."""
+
+    statement: discord.ui.TextInput[AppealModal] = discord.ui.TextInput(
+        label="Why should the moderators reopen this thread?",
+        style=discord.TextStyle.paragraph,
+        max_length=APPEAL_CHARS,
+    )
+
+    def __init__(self, *, service: DiscordService, thread: ThreadRef) -> None:
+        super().__init__(timeout=900)
+        self._service = service
+        self._thread = thread
+
+    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
+        """The statement becomes the core's Appeal."""
+        await self._service.appeal(interaction, thread=self._thread, statement=self.statement.value)
 
 
 def _commands(service: DiscordService) -> None:
@@ -824,6 +938,14 @@ def _commands(service: DiscordService) -> None:
     @tree.command(name="unlock", description="Reopen this thread (moderators)")
     async def unlock(interaction: discord.Interaction[Any]) -> None:
         await service.unlock_here(interaction)
+
+    @tree.command(name="appeal", description="Ask the moderators to reopen this closed thread")
+    @app_commands.describe(statement="Why should the moderators reopen this thread?")
+    async def appeal(
+        interaction: discord.Interaction[Any],
+        statement: app_commands.Range[str, 1, APPEAL_CHARS],
+    ) -> None:
+        await service.appeal_here(interaction, statement)
 
 
 def make_service(settings: Settings) -> DiscordService:

@@ -17,6 +17,7 @@ from typing import Any
 import discord
 
 from bot.records import (
+    Appeal,
     Author,
     EndConfirmation,
     Incoming,
@@ -141,6 +142,13 @@ def end_confirmation(
     return EndConfirmation(
         event_id=str(event_id), thread=thread, author=author, confirmed=confirmed, at=at
     )
+
+
+def appeal(
+    *, event_id: int, thread: ThreadRef, author: Author, statement: str, at: datetime
+) -> Appeal:
+    """The user whose thread was closed asks the moderators to review it."""
+    return Appeal(event_id=str(event_id), thread=thread, author=author, statement=statement, at=at)
 
 
 # --- permissions from raw payloads ---------------------------------------------------------------

@@ -19,12 +19,17 @@ import re
 from typing import Any
 
 from adapters.slack.translate import (
+    ACTION_APPEAL,
     ACTION_END_NO,
     ACTION_END_YES,
     ACTION_NOTE,
     ACTION_UNLOCK,
     ACTION_UPHOLD,
+    APPEAL_INPUT,
+    APPEAL_LIMIT,
+    VIEW_APPEAL,
     VIEW_NOTE,
+    appeal_button_value,
     case_button_value,
     end_button_value,
 )
@@ -44,8 +49,9 @@ HEADER_LIMIT = 150
 _SPECIAL_AT = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 ZWSP = "\u200b"
 
-#: Cases the moderators can reopen or uphold from the log.
-CLOSING_KINDS = frozenset({"lock", "end"})
+#: Cases the moderators can reopen or uphold from the log: closings, and appeals against them.
+CLOSING_KINDS = frozenset({"lock", "end", "appeal"})
+APPEAL_QUESTION = "Why should the moderators reopen this thread?"
 
 
 def escape(text: str) -> str:
@@ -164,10 +170,14 @@ def case_message(
     if quotes:
         blocks.append({"type": "section", "text": _mrkdwn(cut(quotes, SECTION_LIMIT))})
     value = case_button_value(case=case.number, thread=case.thread)
+    # An appeal's Unlock / Uphold review the closing it appeals against (`refers_to`), so the
+    # decision counts towards that lock's reversal rate; its Note stays on the appeal itself.
+    reviewed = case.refers_to if case.kind == "appeal" and case.refers_to is not None else None
+    review = case_button_value(case=reviewed, thread=case.thread) if reviewed is not None else value
     buttons = []
     if case.kind in CLOSING_KINDS and case.thread is not None:
-        buttons.append(_button("Unlock", action_id=ACTION_UNLOCK, value=value, style="primary"))
-        buttons.append(_button("Uphold", action_id=ACTION_UPHOLD, value=value))
+        buttons.append(_button("Unlock", action_id=ACTION_UNLOCK, value=review, style="primary"))
+        buttons.append(_button("Uphold", action_id=ACTION_UPHOLD, value=review))
     buttons.append(_button("Note", action_id=ACTION_NOTE, value=value))
     blocks.append({"type": "actions", "block_id": f"case-{case.number}", "elements": buttons})
     fallback = f"{head} · user {case.user_id}" + (
@@ -189,6 +199,47 @@ def confirm_message(text: str, *, user_id: str, thread: ThreadRef) -> tuple[str,
             ],
         },
     ]
+
+
+def lock_notice(text: str, *, user_id: str, thread: ThreadRef) -> list[Block]:
+    """The lock notice (already escaped) with an Appeal button that only `user_id` may press."""
+    blocks: list[Block] = [
+        {"type": "section", "text": _mrkdwn(piece)} for piece in split(text, SECTION_LIMIT)
+    ]
+    value = appeal_button_value(user_id=user_id, thread=thread)
+    blocks.append(
+        {
+            "type": "actions",
+            "block_id": "appeal",
+            "elements": [_button("Appeal", action_id=ACTION_APPEAL, value=value)],
+        }
+    )
+    return blocks
+
+
+def appeal_modal(*, metadata: str) -> dict[str, Any]:
+    """The modal a locked user writes an appeal in; `metadata` brings the thread back on submit."""
+    return {
+        "type": "modal",
+        "callback_id": VIEW_APPEAL,
+        "private_metadata": metadata,
+        "title": _plain("Appeal", 24),
+        "submit": _plain("Send appeal", 24),
+        "close": _plain("Cancel", 24),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": APPEAL_INPUT,
+                "label": _plain(APPEAL_QUESTION),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": APPEAL_INPUT,
+                    "multiline": True,
+                    "max_length": APPEAL_LIMIT,
+                },
+            }
+        ],
+    }
 
 
 def answered(text: str, *, confirmed: bool) -> list[Block]:
@@ -261,5 +312,7 @@ def help_text(command: str) -> str:
         f"`{command} status [thread link or ts]`: a thread's state (yours, or any for moderators);"
         " without an argument, your most recent thread in this channel\n"
         f"`{command} case N`: look up a case (moderators)\n"
+        f"`{command} appeal <thread link or ts> <why>`: ask the moderators to reopen your closed"
+        " thread (or press Appeal on its notice)\n"
         f"`{command} unlock <thread link or ts>`: reopen a closed thread (moderators)"
     )

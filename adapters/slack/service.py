@@ -90,6 +90,8 @@ LOCK_REACTION = "lock"
 EVENTS_PATH = "/slack/events"
 #: How many message keys, event ids and reminders the adapter remembers.
 MEMORY = 10_000
+#: The appeal modal's answer to an empty statement.
+APPEAL_NEEDS_STATEMENT = "Please write a few words for the moderators."
 #: chat.update is Tier 3 (about 50 a minute for the workspace): intermediate edits stay under it.
 UPDATE_BUDGET = (50, 60.0)
 
@@ -253,7 +255,9 @@ class SlackService:
             app.action(action_id)(self._on_mod_button)
         app.action(translate.ACTION_END_YES)(self._on_end_button)
         app.action(translate.ACTION_END_NO)(self._on_end_button)
+        app.action(translate.ACTION_APPEAL)(self._on_appeal_button)
         app.view(translate.VIEW_NOTE)(self._on_note)
+        app.view(translate.VIEW_APPEAL)(self._on_appeal_submission)
         app.command(self.slack.slash_command)(self._on_command)
 
     def attach(self, runtime: Runtime) -> None:
@@ -570,10 +574,69 @@ class SlackService:
                     blocks=render.answered(notices.CONFIRM_END, confirmed=confirmed),
                 )
 
+    async def _on_appeal_button(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """Appeal on a lock notice: only the locked user may press it; it opens the appeal modal."""
+        await ack()
+        action = translate.block_action(body)
+        parsed = translate.parse_appeal_button(str(action.get("value") or ""))
+        if parsed is None:
+            log.warning("ignoring an Appeal click with a value this bot did not write")
+            return
+        allowed, thread = parsed
+        user = translate.user_of(body)
+        if user != allowed:
+            await self._ephemeral(thread, user=user, text=notices.APPEAL_NOT_YOURS, in_thread=True)
+            return
+        metadata = json.dumps({"thread": thread.key, "user": allowed})
+        async with slack_errors("views.open"):
+            await self.client.views_open(
+                trigger_id=str(body.get("trigger_id")),
+                view=render.appeal_modal(metadata=metadata),
+            )
+
+    async def _on_appeal_submission(
+        self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
+    ) -> None:
+        """The appeal modal's submission: an Appeal for the core, answered privately by it."""
+        user = translate.user_of(body)
+        statement = translate.appeal_statement(view)
+        if not statement:
+            await ack(
+                response_action="errors",
+                errors={translate.APPEAL_INPUT: APPEAL_NEEDS_STATEMENT},
+            )
+            return
+        await ack()
+        try:
+            meta = json.loads(view.get("private_metadata") or "{}")
+            key = meta.get("thread") if isinstance(meta, dict) else None
+            thread = ThreadRef.from_key(str(key or ""))
+        except ValueError:
+            log.warning("ignoring an appeal whose modal metadata this bot did not write")
+            return
+        await self._appeal(
+            event_id=f"slack-view:{view.get('id')}", thread=thread, user=user, statement=statement
+        )
+
+    async def _appeal(self, *, event_id: str, thread: ThreadRef, user: str, statement: str) -> None:
+        """Hand an appeal to the core; its answers (sent, refused) reach the user ephemerally."""
+        if thread.platform != PLATFORM:
+            log.warning("ignoring an appeal for a %s thread", thread.platform)
+            return
+        event = translate.appeal(
+            event_id=event_id,
+            thread=thread,
+            author=Author(id=user, name=await self._user_name(user)),
+            statement=statement,
+            at=self._clock(),
+        )
+        await self._handle(event, speaker=_Speaker(thread.key, user))
+
     # --- incoming: the slash command -------------------------------------------------------------
 
     async def _on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        """`/threadkeeper policy|status|case N|unlock <thread>`; answers are ephemeral."""
+        """`/threadkeeper policy|status|appeal <thread> <why>|case N|unlock <thread>`; answers are
+        ephemeral."""
         cmd = translate.parse_slash(str(body.get("text") or ""))
         user = translate.user_of(body)
         team = translate.team_of(body)
@@ -586,6 +649,27 @@ class SlackService:
             await ack(
                 response_type="ephemeral",
                 text=await self._status(cmd.args, user=user, team=team, channel=channel),
+            )
+            return
+        if cmd.verb == "appeal":
+            target = (
+                translate.thread_target(cmd.args[0], team=team, channel=channel)
+                if cmd.args
+                else None
+            )
+            statement = " ".join(cmd.args[1:]).strip()
+            if target is None or not statement:
+                await ack(
+                    response_type="ephemeral",
+                    text=f"Usage: `{name} appeal <thread link or ts> <why it should be reopened>`",
+                )
+                return
+            await ack()  # the core's answer arrives as an ephemeral message in the thread
+            await self._appeal(
+                event_id=f"slack-command:{body.get('trigger_id')}",
+                thread=target,
+                user=user,
+                statement=statement[: translate.APPEAL_LIMIT],
             )
             return
         if cmd.verb in ("case", "unlock") and not await self.is_moderator(user):
@@ -717,8 +801,15 @@ class SlackService:
         # A retry of the same action (the reaction failed after the notice went out) must not post
         # the notice twice.
         if f"{key}:posted" not in self._done_notices:
-            for piece in render.split(render.notice(text, kind=kind)):
-                await self._post(thread.channel, piece, thread_ts=thread.thread)
+            pieces = render.split(render.notice(text, kind=kind))
+            for n, piece in enumerate(pieces, start=1):
+                # The lock notice's last piece carries the Appeal button for the locked user.
+                appeal = (
+                    render.lock_notice(piece, user_id=action.user_id, thread=thread)
+                    if kind == "lock" and action.user_id and n == len(pieces)
+                    else None
+                )
+                await self._post(thread.channel, piece, thread_ts=thread.thread, blocks=appeal)
             self._done_notices.add(f"{key}:posted")
         if kind in ("lock", "end"):
             await self._react(thread, add=True)

@@ -19,7 +19,15 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import parse_qs, urlparse
 
-from bot.records import Author, EndConfirmation, Incoming, ModCommand, ModCommandKind, ThreadRef
+from bot.records import (
+    Appeal,
+    Author,
+    EndConfirmation,
+    Incoming,
+    ModCommand,
+    ModCommandKind,
+    ThreadRef,
+)
 
 PLATFORM = "slack"
 
@@ -159,7 +167,13 @@ ACTION_UPHOLD = "threadkeeper_uphold"
 ACTION_NOTE = "threadkeeper_note"
 ACTION_END_YES = "threadkeeper_end_yes"
 ACTION_END_NO = "threadkeeper_end_no"
+ACTION_APPEAL = "threadkeeper_appeal"
 VIEW_NOTE = "threadkeeper_note_modal"
+VIEW_APPEAL = "threadkeeper_appeal_modal"
+#: block_id and action_id of the appeal modal's one input.
+APPEAL_INPUT = "statement"
+#: The longest statement the modal and the slash command pass on (the core keeps 500 too).
+APPEAL_LIMIT = 500
 
 MOD_ACTIONS: dict[str, ModCommandKind] = {
     ACTION_UNLOCK: "unlock",
@@ -206,6 +220,46 @@ def parse_end_button(value: str) -> tuple[str, ThreadRef] | None:
         return user, ThreadRef.from_key(key)
     except ValueError:
         return None
+
+
+def appeal_button_value(*, user_id: str, thread: ThreadRef) -> str:
+    """The `value` of the lock notice's Appeal button: the locked user, and which thread."""
+    return f"{user_id}|{thread.key}"
+
+
+def parse_appeal_button(value: str) -> tuple[str, ThreadRef] | None:
+    """Inverse of `appeal_button_value`; None for a value this bot did not write."""
+    user, _, key = value.partition("|")
+    if not user:
+        return None
+    try:
+        thread = ThreadRef.from_key(key)
+    except ValueError:
+        return None
+    return (user, thread) if thread.platform == PLATFORM else None
+
+
+def appeal_statement(view: Mapping[str, Any]) -> str:
+    """The statement typed in the appeal modal, trimmed (empty when none)."""
+    state = view.get("state")
+    values = state.get("values") if isinstance(state, Mapping) else None
+    block = values.get(APPEAL_INPUT) if isinstance(values, Mapping) else None
+    field = block.get(APPEAL_INPUT) if isinstance(block, Mapping) else None
+    value = field.get("value") if isinstance(field, Mapping) else None
+    return str(value or "").strip()[:APPEAL_LIMIT]
+
+
+def appeal(
+    *, event_id: str, thread: ThreadRef, author: Author, statement: str, at: datetime
+) -> Appeal:
+    """A user's appeal against the closing of their thread as the core's record."""
+    return Appeal(
+        event_id=event_id,
+        thread=thread,
+        author=author,
+        statement=statement[:APPEAL_LIMIT],
+        at=at,
+    )
 
 
 def block_action(body: Mapping[str, Any]) -> Mapping[str, Any]:

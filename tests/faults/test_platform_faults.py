@@ -167,11 +167,6 @@ async def test_discord_lost_mod_log_permission_is_logged_and_nothing_crashes(
     await assert_locked_and_refused(rig, thread)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bot/runtime.py _carry_out_one never retries a reply stream, even when the platform "
-    "refused its first post (nothing shown yet), so the reply is dropped and the user not told",
-)
 async def test_discord_rate_limit_on_the_first_post_of_a_reply_is_retried(
     rigs: RigFactory,
 ) -> None:

@@ -149,7 +149,13 @@ async def test_serve_against_a_local_discord(
     try:
         await asyncio.wait_for(local.identified.wait(), 5)
         await until(service.client.is_ready)
-        assert {c["name"] for c in fake.commands} == {"policy", "status", "case", "unlock"}
+        assert {c["name"] for c in fake.commands} == {
+            "policy",
+            "status",
+            "case",
+            "unlock",
+            "appeal",
+        }
 
         thread = int(fake.say("hello there", mention_bot=True)["id"])
         await until(lambda: fake.sent(thread))

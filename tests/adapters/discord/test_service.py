@@ -432,7 +432,13 @@ async def test_policy_command_answers_anyone_privately(bot: Bot) -> None:
     response = bot.fake.interaction_responses[-1]
     assert response["type"] == 4 and response["data"]["flags"] & 64
     assert response["data"]["content"].startswith("How this bot keeps threads safe")
-    assert {c["name"] for c in bot.fake.commands} == {"policy", "status", "case", "unlock"}
+    assert {c["name"] for c in bot.fake.commands} == {
+        "policy",
+        "status",
+        "case",
+        "unlock",
+        "appeal",
+    }
 
 
 async def test_status_case_and_unlock_commands(bot: Bot) -> None:
