@@ -14,7 +14,7 @@ import logging
 import signal
 import sys
 import tempfile
-from collections.abc import Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -203,6 +203,24 @@ def _run_until_stopped(
         return 0
 
 
+@contextlib.asynccontextmanager
+async def _retention(settings: config_mod.Settings, store: Store) -> AsyncIterator[None]:
+    """While the bot runs, purge message texts past `storage.retention_days` (if set)."""
+    retention = settings.storage.retention
+    if retention is None:
+        yield
+        return
+    from bot.retention import keep_purging
+    from bot.runtime import utcnow
+
+    task = asyncio.create_task(keep_purging(store, retention=retention, clock=utcnow))
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.wait([task])
+
+
 async def close_store(store: Store) -> None:
     """Close the store even if a stop request (Ctrl-C, SIGTERM) arrives while it closes.
 
@@ -258,7 +276,8 @@ async def _services(settings: config_mod.Settings, store_path: str | None, life:
         recovered = await runtime.recover()
         if recovered:
             log.info("carried out %d actions owed from before a restart", recovered)
-        await asyncio.gather(*(service.serve(runtime) for service in services))
+        async with _retention(settings, store):
+            await asyncio.gather(*(service.serve(runtime) for service in services))
         return 0
     finally:
         if runtime is not None:
@@ -283,9 +302,10 @@ async def _console(settings: config_mod.Settings, store_path: str | None, life: 
         recovered = await runtime.recover()
         if recovered:
             print(f"(carried out {recovered} actions owed from before a restart)")
-        async for raw in read_lines(session.prompt):
-            if not await session.feed(raw):
-                break
+        async with _retention(settings, store):
+            async for raw in read_lines(session.prompt):
+                if not await session.feed(raw):
+                    break
         return 0
     finally:
         await close_store(store)
