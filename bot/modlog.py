@@ -60,6 +60,7 @@ TITLES: dict[str, str] = {
     "pardon": "User pardoned",
     "delivery_failure": "The bot could not carry out an action",
     "appeal": "Appeal: the user asks for a review of a closed thread",
+    "branch": "Branch: the user continues a locked thread from before the first strike",
 }
 
 

@@ -12,11 +12,15 @@ from bot.records import CATEGORY_WORDS
 #: Where a notice names the command that shows the criteria. Each platform has its own (`/policy`
 #: on Discord, the slash command on Slack, `policy` in the console): adapters call `for_platform`.
 POLICY_HINT = "{policy_command}"
+#: Where the lock notice names the platform's way of branching (a button, or a command).
+BRANCH_HINT = "{branch_command}"
+#: What a platform without its own wording says for BRANCH_HINT.
+BRANCH_BUTTON = "use the Continue from before button"
 
 
-def for_platform(text: str, *, policy_command: str) -> str:
-    """A fixed text with the platform's way of showing the criteria filled in."""
-    return text.replace(POLICY_HINT, policy_command)
+def for_platform(text: str, *, policy_command: str, branch_command: str = BRANCH_BUTTON) -> str:
+    """A fixed text with the platform's way of showing the criteria (and of branching) filled in."""
+    return text.replace(POLICY_HINT, policy_command).replace(BRANCH_HINT, branch_command)
 
 
 def warning(category: str) -> str:
@@ -44,6 +48,7 @@ def lock_notice(*, category: str, redirects: int) -> str:
         f"This thread has been closed {why}.\n"
         "- Only this thread is closed: your other threads are not affected.\n"
         "- You can start a fresh thread at any time by mentioning me in the channel.\n"
+        f"- Or continue in a new thread from before the first redirected request: {BRANCH_HINT}.\n"
         "- The moderators have been notified and can review this decision and reopen the thread.\n"
         f"- The criteria are published: see {POLICY_HINT}."
     )
@@ -169,3 +174,16 @@ SUPPORT_FALLBACK = (
     "I'm really sorry you're going through this. I couldn't write a proper reply just now, but "
     "you don't have to face this alone: the people below are there to help, right now."
 )
+
+
+def branched(old: str) -> str:
+    """The first message of a thread continued from a locked one (`old` names that thread)."""
+    return (
+        f"This thread continues {old} from before the first redirected request; earlier "
+        "messages are carried over, the rest is not."
+    )
+
+
+BRANCH_NOT_YOURS = "Only the person whose thread was closed can continue it."
+BRANCH_NOT_LOCKED = "Only a thread that was locked can be continued from before."
+BRANCH_TAKEN = "That new thread is already in use; please try again."

@@ -35,6 +35,7 @@ from bot.records import (
     CATEGORY_WORDS,
     Action,
     Appeal,
+    Branch,
     CaseDraft,
     Decision,
     EndConfirmation,
@@ -582,6 +583,68 @@ def appeal(
         verdict="appeal",
         cases=(case,),
         actions=(Action(kind="case", thread=ref, case_ref=0), private(notices.APPEAL_SENT)),
+    )
+
+
+# --- branching ---------------------------------------------------------------------------------
+
+
+def branch(
+    *,
+    state: ThreadState | None,
+    request: Branch,
+    taken: bool,
+    user_turns: int,
+    lock_case: int | None,
+) -> Decision:
+    """Continue a locked thread in a new one, from before its first strike, with clean strikes.
+
+    Only the user whose thread was locked may branch it. A second branch of the same lock is
+    allowed: it carries the same pre-strike history, and a lock in any branch is a new lock that
+    the repeat-lock signal counts. The runtime copies the turns; `user_turns` is how many of
+    them are the user's. `taken` says the new thread is already hosted.
+    """
+    ref = request.thread
+    user = request.author.id
+
+    def refused(text: str) -> Decision:
+        return Decision(
+            verdict="branch_refused",
+            actions=(Action(kind="private_notice", thread=ref, text=text, user_id=user),),
+        )
+
+    if state is None or state.status != "locked":
+        return refused(notices.BRANCH_NOT_LOCKED)
+    if user != state.owner:
+        return refused(notices.BRANCH_NOT_YOURS)
+    if taken or request.new_thread.key == ref.key:
+        return refused(notices.BRANCH_TAKEN)
+    new = ThreadState(ref=request.new_thread, owner=user, opened_at=request.at, turns=user_turns)
+    case = draft_case(
+        kind="branch",
+        state=new,
+        user_id=user,
+        actor=user,
+        refers_to=lock_case,
+        category=state.closed_category,
+        summary=(
+            f"{request.author.name} continues locked thread {ref.thread} from before its "
+            f"first strike ({user_turns} earlier message{'s' if user_turns != 1 else ''} "
+            "carried over)."
+        ),
+    )
+    return Decision(
+        verdict="branch",
+        state=new,
+        cases=(case,),
+        actions=(
+            Action(
+                kind="notice",
+                thread=request.new_thread,
+                text=notices.branched(request.label or ref.thread),
+            ),
+            Action(kind="case", thread=request.new_thread, case_ref=0),
+        ),
     )
 
 

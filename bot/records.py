@@ -77,6 +77,7 @@ CaseKind = Literal[
     "pardon",
     "delivery_failure",
     "appeal",
+    "branch",
 ]
 CASE_KINDS: tuple[str, ...] = get_args(CaseKind)
 
@@ -168,7 +169,23 @@ class Appeal:
     at: datetime
 
 
-Event = Incoming | ModCommand | EndConfirmation | Appeal
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Branch:
+    """The user whose thread was locked continues it from before the first redirected request.
+
+    `thread` is the locked thread; `new_thread` is where the adapter opened the continuation.
+    """
+
+    event_id: str
+    thread: ThreadRef
+    author: Author
+    at: datetime
+    new_thread: ThreadRef
+    #: How the notice names the locked thread (a Discord channel mention, a console name).
+    label: str = ""
+
+
+Event = Incoming | ModCommand | EndConfirmation | Appeal | Branch
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

@@ -11,7 +11,7 @@ import json
 import logging
 import uuid
 from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TextIO
 
@@ -23,6 +23,7 @@ from bot.records import (
     Action,
     Appeal,
     Author,
+    Branch,
     Case,
     EndConfirmation,
     Event,
@@ -98,9 +99,13 @@ def _step(number: int, item: dict[str, Any]) -> Step:
     elif "appeal" in item:
         if not isinstance(item["appeal"], str):
             raise ReplayError(number, "appeal must be the user's statement (a string)")
+    elif "branch" in item:
+        if not isinstance(item["branch"], str) or not item["branch"]:
+            raise ReplayError(number, "branch must name the new thread (a non-empty string)")
     elif not isinstance(item.get("text"), str):
         raise ReplayError(
-            number, "missing field 'text' (or 'command', 'confirm', 'appeal', 'advance_minutes')"
+            number,
+            "missing field 'text' (or 'command', 'confirm', 'appeal', 'branch', 'advance_minutes')",
         )
     return Step(line=number, event=item)
 
@@ -159,6 +164,17 @@ def to_event(step: Step, *, opened: set[str], at: datetime, run_id: str = "") ->
         )
     if "appeal" in item:
         return Appeal(event_id=event_id, thread=ref, author=author, statement=item["appeal"], at=at)
+    if "branch" in item:
+        # The branch opens its thread: later lines in it are turns, not mentions.
+        opened.add(item["branch"])
+        return Branch(
+            event_id=event_id,
+            thread=ref,
+            author=author,
+            at=at,
+            new_thread=replace(ref, thread=item["branch"]),
+            label=item["thread"],
+        )
     if "confirm" in item:
         return EndConfirmation(
             event_id=event_id, thread=ref, author=author, confirmed=item["confirm"], at=at
@@ -251,7 +267,9 @@ def _line(
     text = (
         streamed
         if streamed is not None
-        else notices.for_platform(action.text, policy_command="the policy command")
+        else notices.for_platform(
+            action.text, policy_command="the policy command", branch_command='a "branch" line'
+        )
     )
     if text:
         line["text"] = text

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -27,6 +27,7 @@ from bot.modlog import draft_case
 from bot.records import (
     Action,
     Appeal,
+    Branch,
     Case,
     Decision,
     EndConfirmation,
@@ -39,7 +40,15 @@ from bot.records import (
     UserHistory,
 )
 from bot.safety.screen import ScreenResult, screen
-from bot.store.base import AuditEntry, Committed, DuplicateEvent, OwedAction, Store, TurnRecord
+from bot.store.base import (
+    AuditEntry,
+    Committed,
+    DuplicateEvent,
+    OwedAction,
+    Store,
+    Turn,
+    TurnRecord,
+)
 from bot.store.codec import assessment_to_json
 
 log = logging.getLogger(__name__)
@@ -48,6 +57,29 @@ log = logging.getLogger(__name__)
 REPLY_KINDS = frozenset({"reply", "redirect"})
 #: Attempts and pauses (seconds) for an action a platform failed to carry out.
 DELIVERY_BACKOFF = (0.5, 2.0)
+
+
+#: Most stored turns a branch reads from the locked thread.
+BRANCH_TURNS_READ = 100_000
+
+
+def turns_before_first_strike(turns: Sequence[Turn], first_strike_turn: int | None) -> list[Turn]:
+    """The turns (oldest first) before the first one that cost a strike: what a branch carries.
+
+    The cut is the first stored turn flagged as a strike, or the user turn whose number is the
+    state's `first_strike_turn` (a strike added after the reply flags no turn), whichever is first.
+    """
+    kept: list[Turn] = []
+    users = 0
+    for turn in sorted(turns, key=lambda t: t.seq):
+        if turn.role == "user":
+            users += 1
+            if first_strike_turn is not None and users >= first_strike_turn:
+                break
+        if turn.flagged:
+            break
+        kept.append(turn)
+    return kept
 
 
 #: A decision's follow-up when there is none.
@@ -269,6 +301,12 @@ class Runtime:
             if isinstance(event, Appeal):
                 async with await self._lanes(event.thread.key):
                     return await self._appeal(event)
+            if isinstance(event, Branch):
+                async with (
+                    await self._lanes(event.thread.key),
+                    await self._lanes(event.new_thread.key),
+                ):
+                    return await self._branch(event)
             if event.thread is None and event.case is not None:
                 # Resolve the case's thread first, so the command waits its turn in that lane.
                 case = await self.store.case(workspace=event.origin.workspace, number=event.case)
@@ -638,6 +676,72 @@ class Runtime:
             decision,
             actor=request.author.id,
             data={"appeal": True},
+        )
+
+    async def _branch(self, request: Branch) -> Outcome:
+        """Continue a locked thread in a new one with the turns from before its first strike."""
+        state = await self.store.load_thread(request.thread.key)
+        taken = await self.store.load_thread(request.new_thread.key) is not None
+        carried: list[Turn] = []
+        if state is not None:
+            turns = await self.store.recent_turns(
+                request.thread.key, limit=BRANCH_TURNS_READ, from_seq=0
+            )
+            carried = turns_before_first_strike(turns, state.first_strike_turn)
+        decision = policy.branch(
+            state=state,
+            request=request,
+            taken=taken,
+            user_turns=sum(1 for t in carried if t.role == "user"),
+            lock_case=await self._closing_case(request.thread) if state is not None else None,
+        )
+        copies = (
+            tuple(
+                TurnRecord(
+                    thread_key=request.new_thread.key,
+                    role=t.role,
+                    author_id=t.author_id,
+                    author_name=t.author_name,
+                    text=t.text,
+                    at=t.at,
+                    verdict=t.verdict,
+                    assessment=t.assessment,
+                    hidden=t.hidden,
+                )
+                for t in carried
+            )
+            if decision.verdict == "branch"
+            else ()
+        )
+        audit = AuditEntry(
+            kind="moderation",
+            actor=request.author.id,
+            thread_key=request.thread.key,
+            data={
+                "event": request.event_id,
+                "verdict": decision.verdict,
+                "branch": request.new_thread.key,
+                "carried": len(copies),
+            },
+        )
+        try:
+            committed = await self.store.commit(
+                at=self.clock(),
+                event_id=request.event_id,
+                state=decision.state,
+                turns=copies,
+                cases=decision.cases,
+                actions=decision.actions,
+                audit=(audit,),
+            )
+        except DuplicateEvent:
+            return Outcome(verdict="duplicate")
+        await self._carry_out(committed, reply=None, verdict=decision.verdict)
+        return Outcome(
+            verdict=decision.verdict,
+            actions=committed.actions,
+            cases=committed.cases,
+            state=decision.state,
         )
 
     async def _open_appeal(self, thread: ThreadRef) -> Case | None:

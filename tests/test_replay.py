@@ -205,3 +205,20 @@ def test_appeal_from_lock_to_resolution() -> None:
     assert [line["action"] for line in outcome] == ["unlock", "case", "private_notice"]
     assert outcome[-1]["user"] == "u5" and "reopened" in str(outcome[-1]["text"])
     assert got[-1] == (9, "reply")
+
+
+def test_branch_from_before_the_first_strike() -> None:
+    """Only the locked user branches; the new thread gets the notice, a branch case, and replies."""
+    lines = run_replay("branch.jsonl")
+    assert (6, "lock") in actions(lines)
+    refused = next(line for line in lines if line["event"] == 7)
+    assert refused["action"] == "private_notice" and refused["user"] == "u8"
+    branched = [line for line in lines if line["event"] == 8]
+    assert [(line["thread"], line["action"]) for line in branched] == [
+        ("t2", "notice"),
+        ("t2", "case"),
+    ]
+    assert "continues t1" in str(branched[0]["text"]) and branched[1]["case_kind"] == "branch"
+    assert [(line["thread"], line["action"]) for line in lines if line["event"] == 9] == [
+        ("t2", "reply")
+    ]

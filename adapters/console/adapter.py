@@ -24,6 +24,7 @@ from bot.records import (
     Action,
     Appeal,
     Author,
+    Branch,
     Case,
     EndConfirmation,
     Incoming,
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 PLATFORM = "console"
 POLICY_COMMAND = "the `policy` command"
+BRANCH_COMMAND = "type `/branch` in this thread"
 WORKSPACE = "local"
 CHANNEL = "general"
 
@@ -75,7 +77,9 @@ class ConsoleAdapter:
                 )
             )
             return
-        text = notices.for_platform(action.text, policy_command=POLICY_COMMAND)
+        text = notices.for_platform(
+            action.text, policy_command=POLICY_COMMAND, branch_command=BRANCH_COMMAND
+        )
         self._write(action_text(replace(action, text=text), bot_name=self._bot, color=self._color))
 
     async def stream_reply(self, thread: ThreadRef, chunks: AsyncIterator[str], *, key: str) -> str:
@@ -274,6 +278,26 @@ class ConsoleSession:
                 at=self.clock(),
             )
         )
+
+    async def _cmd_branch(self, line: Line, args: tuple[str, ...]) -> None:
+        if self.thread is None:
+            self.write(self._info("usage, inside the locked thread: /branch"))
+            return
+        old = self.thread
+        name = await self._next_thread_name()
+        outcome = await self.runtime.handle(
+            Branch(
+                event_id=f"console-{uuid.uuid4().hex}",
+                thread=thread_ref(old),
+                author=self.author(),
+                at=self.clock(),
+                new_thread=thread_ref(name),
+                label=old,
+            )
+        )
+        if outcome.verdict == "branch":
+            self.thread = name
+            self.write(self._info(f"── {self.user} continued {old} in thread {name} ──"))
 
     async def _cmd_yes(self, line: Line, args: tuple[str, ...]) -> None:
         await self._confirm(True)

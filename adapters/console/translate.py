@@ -29,6 +29,7 @@ COMMANDS = {
     "status": "the current thread's status",
     "policy": "show the moderation criteria",
     "appeal": "TEXT: ask the moderators to review the closing of this thread",
+    "branch": "continue this locked thread in a new one, from before the first strike",
     "yes": "answer yes to 'end this thread?' (the button)",
     "no": "answer no to 'end this thread?' (the button)",
     "case": "N: show a case (moderators)",

@@ -2,7 +2,7 @@
 
 A view registered in memory dies with the process; a mod-log case may be reviewed days later. Each
 button's custom id names what it does and to what (`tk:unlock:12`, `tk:end:yes:<user>`,
-`tk:appeal:<user>`), and a
+`tk:appeal:<user>`, `tk:branch:<user>`), and a
 `DynamicItem` template matches it on any message, old or new. The items hold no logic: a click is
 passed to the client's `clicks` handler (the service), which checks who clicked and acts.
 """
@@ -46,6 +46,12 @@ class ClickHandler(Protocol):
         self, interaction: discord.Interaction[Any], *, user_id: str
     ) -> None:
         """Someone pressed Appeal on a lock notice meant for `user_id`."""
+        ...
+
+    async def on_branch_button(
+        self, interaction: discord.Interaction[Any], *, user_id: str
+    ) -> None:
+        """Someone pressed Continue from before on a lock notice meant for `user_id`."""
         ...
 
 
@@ -172,5 +178,44 @@ class AppealButton(
             await handler.on_appeal_button(interaction, user_id=self.user_id)
 
 
+class BranchButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"tk:branch:(?P<user>[0-9]{1,20})",
+):
+    """Continue from before, on a lock notice: only the user whose thread was locked may use it."""
+
+    def __init__(self, user_id: str) -> None:
+        super().__init__(
+            discord.ui.Button(
+                label="Continue from before",
+                style=discord.ButtonStyle.primary,
+                custom_id=f"tk:branch:{user_id}",
+            )
+        )
+        self.user_id = user_id
+
+    @classmethod
+    def make(cls, *, user_id: str) -> BranchButton:
+        """The Continue from before button for `user_id`."""
+        return cls(user_id)
+
+    @classmethod
+    async def from_custom_id(
+        cls,
+        interaction: discord.Interaction[Any],
+        item: discord.ui.Item[Any],
+        match: re.Match[str],
+        /,
+    ) -> BranchButton:
+        """Rebuild the button from its id."""
+        return cls(match["user"])
+
+    async def callback(self, interaction: discord.Interaction[Any]) -> None:
+        """Pass the click to the service."""
+        handler = _handler(interaction)
+        if handler is not None:
+            await handler.on_branch_button(interaction, user_id=self.user_id)
+
+
 #: Register these with `client.add_dynamic_items` at start.
-DYNAMIC_ITEMS = (CaseButton, EndButton, AppealButton)
+DYNAMIC_ITEMS = (CaseButton, EndButton, AppealButton, BranchButton)

@@ -11,7 +11,7 @@ import logging
 
 import discord
 
-from adapters.discord.components import AppealButton, CaseButton, EndButton
+from adapters.discord.components import AppealButton, BranchButton, CaseButton, EndButton
 from bot.modlog import TITLES, cut
 from bot.records import CATEGORY_WORDS, Case
 
@@ -23,6 +23,7 @@ MESSAGE_LIMIT = 2000
 EXCERPT_CHARS = 200
 #: Where a notice names the criteria: the slash command anyone can run.
 POLICY_COMMAND = "`/policy`"
+BRANCH_COMMAND = "press **Continue from before** below"
 
 _FENCE = "```"
 _CLOSE = "\n" + _FENCE
@@ -169,9 +170,10 @@ def confirm_view(*, user_id: str) -> discord.ui.View:
 
 
 def appeal_view(*, user_id: str) -> discord.ui.View:
-    """The Appeal button on a lock notice, for the locked user only (the id names them)."""
+    """Appeal and Continue from before on a lock notice, for the locked user only."""
     view = discord.ui.View(timeout=None)
     view.add_item(AppealButton.make(user_id=user_id))
+    view.add_item(BranchButton.make(user_id=user_id))
     return view
 
 

@@ -629,6 +629,73 @@ class DiscordService:
             return
         await interaction.response.send_modal(AppealModal(service=self, thread=ref))
 
+    async def on_branch_button(
+        self, interaction: discord.Interaction[Any], *, user_id: str
+    ) -> None:
+        """Continue from before: a new public thread in the same channel, with the earlier turns.
+
+        The thread is opened only after the store says this user's thread is locked, so a refused
+        press leaves no empty thread behind; the core still decides (and checks again).
+        """
+        runtime = self.runtime
+        if str(interaction.user.id) != user_id:
+            await interaction.response.send_message(notices.BRANCH_NOT_YOURS, ephemeral=True)
+            return
+        ref = await self._interaction_thread(interaction)
+        guild_id = interaction.guild_id
+        if runtime is None or ref is None or guild_id is None or not self._is_home(guild_id):
+            await interaction.response.send_message(
+                "Use this inside the thread that was closed.", ephemeral=True
+            )
+            return
+        state = await runtime.store.load_thread(ref.key)
+        if state is None or state.status != "locked" or state.owner != user_id:
+            refusal = (
+                notices.BRANCH_NOT_YOURS
+                if state is not None and state.status == "locked"
+                else notices.BRANCH_NOT_LOCKED
+            )
+            await interaction.response.send_message(refusal, ephemeral=True)
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        old_name = getattr(interaction.channel, "name", None) or "thread"
+        try:
+            parent = self.client.get_channel(int(ref.channel)) or await self.client.fetch_channel(
+                int(ref.channel)
+            )
+            if not isinstance(parent, discord.TextChannel):
+                raise TypeError(f"channel {ref.channel} cannot hold threads")
+            thread = await parent.create_thread(
+                name=translate.branch_name(old_name), type=discord.ChannelType.public_thread
+            )
+        except (discord.HTTPException, TypeError) as exc:
+            log.error("could not open a thread to continue %s: %s", ref.thread, exc)
+            await interaction.followup.send(
+                "I couldn't open a new thread just now; please try again.", ephemeral=True
+            )
+            return
+        self.remember(thread)
+        event = translate.branch(
+            event_id=interaction.id,
+            thread=ref,
+            new_thread=translate.thread_ref(
+                guild_id=guild_id, parent_id=parent.id, thread_id=thread.id
+            ),
+            author=self._author(interaction),
+            at=interaction.created_at,
+        )
+        asker = _Appellant(interaction=interaction, user_id=user_id)
+        token = _APPEALING.set(asker)
+        try:
+            outcome = await runtime.handle(event)
+        finally:
+            _APPEALING.reset(token)
+        if not asker.answered:
+            done = outcome.verdict in ("branch", "duplicate")
+            await interaction.followup.send(
+                f"Continued in <#{thread.id}>." if done else APPEAL_RECEIVED, ephemeral=True
+            )
+
     async def appeal_here(self, interaction: discord.Interaction[Any], statement: str) -> None:
         """`/appeal` inside a closed thread: the same as the form behind the Appeal button."""
         await self.appeal(
@@ -773,7 +840,11 @@ class DiscordService:
         if kind == "case":
             await self._post_case(case, key=key)
             return
-        text = notices.for_platform(action.text, policy_command=render.POLICY_COMMAND)
+        text = notices.for_platform(
+            action.text,
+            policy_command=render.POLICY_COMMAND,
+            branch_command=render.BRANCH_COMMAND,
+        )
         answering = _ANSWERING.get()
         if kind == "notice" and answering is not None and answering[1] == ref.key:
             interaction = answering[0]

@@ -19,6 +19,7 @@ import discord
 from bot.records import (
     Appeal,
     Author,
+    Branch,
     EndConfirmation,
     Incoming,
     ModCommand,
@@ -149,6 +150,26 @@ def appeal(
 ) -> Appeal:
     """The user whose thread was closed asks the moderators to review it."""
     return Appeal(event_id=str(event_id), thread=thread, author=author, statement=statement, at=at)
+
+
+def branch_name(old: str) -> str:
+    """The name of the thread that continues `old` from before its first strike."""
+    name = f"continued: {old}"
+    return name if len(name) <= THREAD_NAME_CHARS else name[: THREAD_NAME_CHARS - 1] + "…"
+
+
+def branch(
+    *, event_id: int, thread: ThreadRef, new_thread: ThreadRef, author: Author, at: datetime
+) -> Branch:
+    """The user whose thread was locked continues it in `new_thread`, from before the strikes."""
+    return Branch(
+        event_id=str(event_id),
+        thread=thread,
+        author=author,
+        at=at,
+        new_thread=new_thread,
+        label=f"<#{thread.thread}>",
+    )
 
 
 # --- permissions from raw payloads ---------------------------------------------------------------

@@ -20,6 +20,7 @@ from typing import Any
 
 from adapters.slack.translate import (
     ACTION_APPEAL,
+    ACTION_BRANCH,
     ACTION_END_NO,
     ACTION_END_YES,
     ACTION_NOTE,
@@ -51,6 +52,10 @@ ZWSP = "\u200b"
 
 #: Cases the moderators can reopen or uphold from the log: closings, and appeals against them.
 CLOSING_KINDS = frozenset({"lock", "end", "appeal"})
+#: How the lock notice names Slack's way to branch.
+BRANCH_COMMAND = "press *Continue from before* below"
+#: The new top-level message whose thread continues a locked one.
+BRANCH_ANNOUNCEMENT = "<@{user}> continues an earlier thread here, from before it was closed."
 APPEAL_QUESTION = "Why should the moderators reopen this thread?"
 
 
@@ -211,7 +216,10 @@ def lock_notice(text: str, *, user_id: str, thread: ThreadRef) -> list[Block]:
         {
             "type": "actions",
             "block_id": "appeal",
-            "elements": [_button("Appeal", action_id=ACTION_APPEAL, value=value)],
+            "elements": [
+                _button("Appeal", action_id=ACTION_APPEAL, value=value),
+                _button("Continue from before", action_id=ACTION_BRANCH, value=value),
+            ],
         }
     )
     return blocks

@@ -256,6 +256,7 @@ class SlackService:
         app.action(translate.ACTION_END_YES)(self._on_end_button)
         app.action(translate.ACTION_END_NO)(self._on_end_button)
         app.action(translate.ACTION_APPEAL)(self._on_appeal_button)
+        app.action(translate.ACTION_BRANCH)(self._on_branch_button)
         app.view(translate.VIEW_NOTE)(self._on_note)
         app.view(translate.VIEW_APPEAL)(self._on_appeal_submission)
         app.command(self.slack.slash_command)(self._on_command)
@@ -594,6 +595,36 @@ class SlackService:
                 view=render.appeal_modal(metadata=metadata),
             )
 
+    async def _on_branch_button(self, ack: AsyncAck, body: dict[str, Any]) -> None:
+        """Continue from before on a lock notice: a new top-level message in the same channel,
+        whose thread carries the turns from before the first strike. Only the locked user."""
+        await ack()
+        action = translate.block_action(body)
+        parsed = translate.parse_appeal_button(str(action.get("value") or ""))
+        if parsed is None:
+            log.warning("ignoring a Continue click with a value this bot did not write")
+            return
+        allowed, thread = parsed
+        user = translate.user_of(body)
+        if user != allowed:
+            await self._ephemeral(thread, user=user, text=notices.BRANCH_NOT_YOURS, in_thread=True)
+            return
+        # The new message goes out only for a thread that can be branched, so a stale button
+        # leaves nothing behind; the core decides again.
+        state = await self.runtime.store.load_thread(thread.key)
+        if state is None or state.status != "locked" or state.owner != user:
+            await self._ephemeral(thread, user=user, text=notices.BRANCH_NOT_LOCKED, in_thread=True)
+            return
+        ts = await self._post(thread.channel, render.BRANCH_ANNOUNCEMENT.format(user=user))
+        event = translate.branch(
+            event_id=translate.click_event_id(body),
+            thread=thread,
+            new_ts=ts,
+            author=Author(id=user, name=await self._user_name(user)),
+            at=self._clock(),
+        )
+        await self._handle(event, speaker=_Speaker(thread.key, user))
+
     async def _on_appeal_submission(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
     ) -> None:
@@ -788,7 +819,9 @@ class SlackService:
         if kind == "ignored":
             await self._remind(thread)
             return
-        text = notices.for_platform(action.text, policy_command=self.policy_command)
+        text = notices.for_platform(
+            action.text, policy_command=self.policy_command, branch_command=render.BRANCH_COMMAND
+        )
         if kind == "private_notice":
             await self._ephemeral(thread, user=action.user_id or "", text=text, in_thread=True)
             return
@@ -865,7 +898,9 @@ class SlackService:
 
     async def _ephemeral(self, where: ThreadRef, *, user: str, text: str, in_thread: bool) -> None:
         """A message only `user` sees, in the channel of `where` (and its thread if asked)."""
-        text = notices.for_platform(text, policy_command=self.policy_command)
+        text = notices.for_platform(
+            text, policy_command=self.policy_command, branch_command=render.BRANCH_COMMAND
+        )
         async with slack_errors("chat.postEphemeral"):
             await self.client.chat_postEphemeral(
                 channel=where.channel,

@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlparse
 from bot.records import (
     Appeal,
     Author,
+    Branch,
     EndConfirmation,
     Incoming,
     ModCommand,
@@ -168,6 +169,8 @@ ACTION_NOTE = "threadkeeper_note"
 ACTION_END_YES = "threadkeeper_end_yes"
 ACTION_END_NO = "threadkeeper_end_no"
 ACTION_APPEAL = "threadkeeper_appeal"
+#: action_id of the lock notice's Continue from before button (its value is the Appeal button's).
+ACTION_BRANCH = "threadkeeper_branch"
 VIEW_NOTE = "threadkeeper_note_modal"
 VIEW_APPEAL = "threadkeeper_appeal_modal"
 #: block_id and action_id of the appeal modal's one input.
@@ -247,6 +250,20 @@ def appeal_statement(view: Mapping[str, Any]) -> str:
     field = block.get(APPEAL_INPUT) if isinstance(block, Mapping) else None
     value = field.get("value") if isinstance(field, Mapping) else None
     return str(value or "").strip()[:APPEAL_LIMIT]
+
+
+def branch(
+    *, event_id: str, thread: ThreadRef, new_ts: str, author: Author, at: datetime
+) -> Branch:
+    """The locked user continues `thread` in the thread of the new top-level message `new_ts`."""
+    return Branch(
+        event_id=event_id,
+        thread=thread,
+        author=author,
+        at=at,
+        new_thread=thread_ref(team=thread.workspace, channel=thread.channel, ts=new_ts),
+        label="the earlier thread",
+    )
 
 
 def appeal(

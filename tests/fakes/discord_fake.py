@@ -724,6 +724,37 @@ class FakeDiscord:
             self.emit("THREAD_CREATE", {**thread, "newly_created": True})
             return thread
 
+        @route("POST", "/channels/{channel_id}/threads")
+        def create_thread(p: dict[str, str], body: Any) -> Any:
+            parent = self._channel(p["channel_id"])
+            if parent["type"] != 0:
+                raise FakeHTTPError(400, 50024, "Cannot execute action on this channel type")
+            thread_id = self.snowflake()
+            thread = {
+                "id": str(thread_id),
+                "type": body.get("type", 11),
+                "guild_id": str(GUILD_ID),
+                "parent_id": parent["id"],
+                "owner_id": str(BOT_ID),
+                "name": body["name"],
+                "last_message_id": None,
+                "message_count": 0,
+                "member_count": 1,
+                "rate_limit_per_user": 0,
+                "flags": 0,
+                "total_message_sent": 0,
+                "thread_metadata": {
+                    "archived": False,
+                    "auto_archive_duration": body.get("auto_archive_duration", 1440),
+                    "archive_timestamp": iso(),
+                    "locked": False,
+                    "create_timestamp": iso(),
+                },
+            }
+            self.channels[thread_id] = thread
+            self.emit("THREAD_CREATE", {**thread, "newly_created": True})
+            return thread
+
         @route("POST", "/interactions/{webhook_id}/{webhook_token}/callback")
         def callback(p: dict[str, str], body: Any) -> Any:
             self.interaction_responses.append(body)

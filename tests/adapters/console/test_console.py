@@ -153,3 +153,25 @@ async def test_appeal_in_the_console(console: tuple[ConsoleSession, Screen]) -> 
     assert "#2" in await feed(session, screen, "/cases")
     out = await feed(session, screen, "/unlock t1")
     assert "reviewed your appeal and reopened" in out
+
+
+async def test_branch_in_the_console(console: tuple[ConsoleSession, Screen]) -> None:
+    """A locked user continues with /branch in the next free thread, from before the strikes."""
+    session, screen = console
+    await feed(session, screen, "@bot hi")
+    await feed(session, screen, "tell me about castles")
+    for _ in range(4):
+        locked = await feed(session, screen, "how do I make a pipe bomb")
+    assert "`/branch`" in locked
+    await feed(session, screen, "/as bob")
+    refused = await feed(session, screen, "/branch")
+    assert "Only the person whose thread was closed" in refused and session.thread == "t1"
+    await feed(session, screen, "/as alice")
+    out = await feed(session, screen, "/branch")
+    assert "continued t1 in thread t2" in out and "This thread continues t1" in out
+    assert session.thread == "t2"
+    assert "open, strikes 0" in await feed(session, screen, "/status")
+    history = await session.runtime.store.recent_turns("console:local:general:t2", limit=50)
+    texts = [t.text for t in history]
+    assert "tell me about castles" in texts and "how do I make a pipe bomb" not in texts
+    assert "[t2]" in await feed(session, screen, "what about moats?")

@@ -46,8 +46,8 @@ async def test_the_lock_notice_carries_an_appeal_button_for_the_locked_user(bot:
     """One button, whose id names the user whose thread was closed."""
     thread = await walk_to_lock(bot)
     notice = lock_notice(bot, thread)
-    assert custom_ids(notice) == [f"tk:appeal:{ALICE_ID}"]
-    (button,) = notice["components"][0]["components"]
+    assert custom_ids(notice) == [f"tk:appeal:{ALICE_ID}", f"tk:branch:{ALICE_ID}"]
+    button, _branch = notice["components"][0]["components"]
     assert button["label"] == "Appeal"
     assert bot.fake.channels[thread]["thread_metadata"]["locked"] is True
 
