@@ -713,35 +713,13 @@ class Runtime:
             if decision.verdict == "branch"
             else ()
         )
-        audit = AuditEntry(
-            kind="moderation",
+        return await self._commit_event(
+            request.event_id,
+            request.thread.key,
+            decision,
             actor=request.author.id,
-            thread_key=request.thread.key,
-            data={
-                "event": request.event_id,
-                "verdict": decision.verdict,
-                "branch": request.new_thread.key,
-                "carried": len(copies),
-            },
-        )
-        try:
-            committed = await self.store.commit(
-                at=self.clock(),
-                event_id=request.event_id,
-                state=decision.state,
-                turns=copies,
-                cases=decision.cases,
-                actions=decision.actions,
-                audit=(audit,),
-            )
-        except DuplicateEvent:
-            return Outcome(verdict="duplicate")
-        await self._carry_out(committed, reply=None, verdict=decision.verdict)
-        return Outcome(
-            verdict=decision.verdict,
-            actions=committed.actions,
-            cases=committed.cases,
-            state=decision.state,
+            data={"branch": request.new_thread.key, "carried": len(copies)},
+            turns=copies,
         )
 
     async def _open_appeal(self, thread: ThreadRef) -> Case | None:
@@ -796,6 +774,7 @@ class Runtime:
         *,
         actor: str,
         data: Mapping[str, object] | None = None,
+        turns: Sequence[TurnRecord] = (),
     ) -> Outcome:
         audit = AuditEntry(
             kind="moderation" if data is not None else "confirmation",
@@ -808,6 +787,7 @@ class Runtime:
                 at=self.clock(),
                 event_id=event_id,
                 state=decision.state,
+                turns=turns,
                 cases=decision.cases,
                 actions=decision.actions,
                 audit=(audit,),
