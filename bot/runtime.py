@@ -163,8 +163,12 @@ def signals_from_screen(result: ScreenResult) -> Signals:
 class _Lanes:
     """One asyncio.Lock per busy thread, dropped when idle so idle threads cost no memory."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        cross_process: Callable[[str], contextlib.AbstractAsyncContextManager[None]] | None = None,
+    ) -> None:
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+        self.cross_process = cross_process
 
     async def __call__(self, key: str) -> _Lane:
         lock, users = self._locks.get(key, (asyncio.Lock(), 0))
@@ -185,6 +189,7 @@ class _Lanes:
 class _Lane:
     def __init__(self, lanes: _Lanes, key: str, lock: asyncio.Lock) -> None:
         self._lanes, self._key, self._lock = lanes, key, lock
+        self._shared: contextlib.AbstractAsyncContextManager[None] | None = None
 
     async def __aenter__(self) -> None:
         try:
@@ -192,10 +197,24 @@ class _Lane:
         except BaseException:
             self._lanes.release(self._key)
             raise
+        if self._lanes.cross_process is not None:
+            # A store that several processes share serialises the thread across them too.
+            shared = self._lanes.cross_process(self._key)
+            try:
+                await shared.__aenter__()
+            except BaseException:
+                self._lock.release()
+                self._lanes.release(self._key)
+                raise
+            self._shared = shared
 
     async def __aexit__(self, *exc: object) -> None:
-        self._lock.release()
-        self._lanes.release(self._key)
+        try:
+            if self._shared is not None:
+                await self._shared.__aexit__(None, None, None)
+        finally:
+            self._lock.release()
+            self._lanes.release(self._key)
 
 
 class Runtime:
@@ -219,7 +238,8 @@ class Runtime:
         self.adapters = dict(adapters)
         self.clock = clock
         self._backoff = delivery_backoff
-        self._lanes = _Lanes()
+        # PostgreSQL offers a per-thread lock across processes; SQLite serves one process only.
+        self._lanes = _Lanes(getattr(store, "thread_lock", None))
         self._inflight: set[str] = set()
         limits = settings.limits
         self._rate = RateLimiter(limits.user_messages_per_minute)
@@ -241,7 +261,11 @@ class Runtime:
     # --- entry points ----------------------------------------------------------------------------
 
     async def recover(self) -> int:
-        """Carry out what an earlier process committed but did not finish; returns how many."""
+        """Carry out what an earlier process committed but did not finish; returns how many.
+
+        One process per store for now: with several, a live process's fresh actions would need a
+        lease from the moment they are committed before others may claim them (issue 9).
+        """
         owed = await self.store.owed_actions()
         if owed:
             log.info("carrying out %d owed actions from before the restart", len(owed))
