@@ -137,8 +137,9 @@ def policy_text(
         "thread: I share crisis resources and let the moderators know, so a person can help. "
         f"For {crisis_window_hours:g} hours after that, only moderators can close the thread.\n"
         "6. You can ask me to end a thread at any time; I'll ask you to confirm.\n"
-        "7. Closing affects only that thread: you can always start a new one. Every closure is "
-        "logged for the moderators, who can review it and reopen the thread."
+        "7. Closing affects only that thread: you can always start a new one, or continue from "
+        "before the first redirected request. Every closure is logged for the moderators, who "
+        "review it; you can appeal it, and they can reopen the thread."
     )
 
 
