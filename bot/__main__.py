@@ -204,6 +204,33 @@ def _run_until_stopped(
 
 
 @contextlib.asynccontextmanager
+async def _sweep(runtime: Runtime, store: Store) -> AsyncIterator[None]:
+    """With a store several processes share, take over a dead process's owed actions each minute.
+
+    Only leased stores (PostgreSQL) do this: there a fresh action belongs to its committer until
+    its lease runs out, so a sweep never repeats what a live process is doing.
+    """
+    if getattr(store, "claim_owed_actions", None) is None:
+        yield
+        return
+
+    async def loop() -> None:
+        while True:
+            await asyncio.sleep(60)
+            try:
+                await runtime.recover()
+            except ThreadkeeperError:
+                log.exception("sweeping owed actions failed; trying again in a minute")
+
+    task = asyncio.create_task(loop())
+    try:
+        yield
+    finally:
+        task.cancel()
+        await asyncio.wait([task])
+
+
+@contextlib.asynccontextmanager
 async def _retention(settings: config_mod.Settings, store: Store) -> AsyncIterator[None]:
     """While the bot runs, purge message texts past `storage.retention_days` (if set)."""
     retention = settings.storage.retention
@@ -276,7 +303,7 @@ async def _services(settings: config_mod.Settings, store_path: str | None, life:
         recovered = await runtime.recover()
         if recovered:
             log.info("carried out %d actions owed from before a restart", recovered)
-        async with _retention(settings, store):
+        async with _retention(settings, store), _sweep(runtime, store):
             await asyncio.gather(*(service.serve(runtime) for service in services))
         return 0
     finally:

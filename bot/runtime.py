@@ -263,10 +263,16 @@ class Runtime:
     async def recover(self) -> int:
         """Carry out what an earlier process committed but did not finish; returns how many.
 
-        One process per store for now: with several, a live process's fresh actions would need a
-        lease from the moment they are committed before others may claim them (issue 9).
+        A store that several processes share leases each fresh action to the process that
+        committed it; here only actions whose lease ran out (a dead process's) are claimed, so
+        two live processes never carry out the same one.
         """
-        owed = await self.store.owed_actions()
+        claim = getattr(self.store, "claim_owed_actions", None)
+        owner = getattr(self.store, "owner", None)
+        if claim is not None and owner is not None:
+            owed = await claim(owner, limit=1000, lease=timedelta(minutes=5))
+        else:
+            owed = await self.store.owed_actions()
         if owed:
             log.info("carrying out %d owed actions from before the restart", len(owed))
         failures = [

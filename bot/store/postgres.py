@@ -38,6 +38,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
+import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, replace
@@ -155,10 +157,14 @@ _INSERT_CASE = (
 _MARK_REVIEWED = (
     "UPDATE cases SET status = 'reviewed' WHERE workspace = $1 AND number = $2 AND status = 'open'"
 )
+# A fresh action is leased to the process that committed it, so another live process does not
+# claim it while it is being carried out; if that process dies, the lease runs out.
 _INSERT_OUTBOX = (
-    "INSERT INTO outbox (action, status, created_at, event_id) VALUES ($1, 'owed', $2, $3)"
-    " RETURNING id"
+    "INSERT INTO outbox (action, status, created_at, event_id, claimed_by, lease_until)"
+    " VALUES ($1, 'owed', $2, $3, $4, now() + $5::interval) RETURNING id"
 )
+#: How long a committing process holds its fresh actions before others may take them over.
+COMMIT_LEASE = timedelta(minutes=5)
 _LOCK_HEAD = "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE"
 _AUDIT_HEAD = "SELECT seq, hash FROM audit_head WHERE id = 1"
 _INSERT_AUDIT = (
@@ -241,6 +247,7 @@ class _Decision:
     draft_excerpts: list[str | None]
     actions: Sequence[Action]
     entries: list[_ChainItem]
+    owner: str = ""
 
 
 def _json(value: object) -> str:
@@ -299,6 +306,8 @@ class PostgresStore:
         if not is_postgres_url(url):
             raise ValueError(f"not a postgresql:// URL: {redact(url)}")
         self.url = url
+        #: Who this process is, for the leases on the owed actions it commits and claims.
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{id(self):x}"
         self.excerpt_chars = excerpt_chars
         self.pool_size = pool_size
         self.lock_pool_size = lock_pool_size
@@ -473,6 +482,7 @@ class PostgresStore:
                 when,
             )
         return _Decision(
+            owner=self.owner,
             at=when,
             event_id=event_id,
             thread_row=thread_row,
@@ -556,7 +566,12 @@ class PostgresStore:
             if action.case_ref is not None:
                 action = replace(action, case=numbered[action.case_ref].number, case_ref=None)
             action_id = await conn.fetchval(
-                _INSERT_OUTBOX, _json(codec.action_to_json(action)), d.at, d.event_id
+                _INSERT_OUTBOX,
+                _json(codec.action_to_json(action)),
+                d.at,
+                d.event_id,
+                d.owner,
+                COMMIT_LEASE,
             )
             owed.append(
                 OwedAction(id=int(action_id), action=action, created_at=d.at, event_id=d.event_id)

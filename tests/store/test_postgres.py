@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
 
+import asyncpg  # type: ignore[import-untyped]
 import pytest
 
 from bot.errors import StoreError
@@ -27,6 +28,15 @@ async def pg(pg_url: str) -> AsyncIterator[PostgresStore]:
     """A PostgreSQL store on a fresh schema."""
     async with PostgresStore(pg_url) as s:
         yield s
+
+
+async def committer_died(url: str) -> None:
+    """The process that committed the actions died: its leases on them run out now."""
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("UPDATE outbox SET lease_until = now() - interval '1 second'")
+    finally:
+        await conn.close()
 
 
 async def processes(url: str, n: int) -> list[PostgresStore]:
@@ -47,6 +57,9 @@ async def test_concurrent_claimers_get_disjoint_actions(pg: PostgresStore, pg_ur
         state=None,
         actions=[Action(kind="reply", thread=REF, text=str(i)) for i in range(20)],
     )
+    # Fresh actions are leased to the committer; nobody else may claim them while it lives.
+    assert await pg.claim_owed_actions("other", limit=50, lease=timedelta(minutes=5)) == []
+    await committer_died(pg_url)
     a, b = await processes(pg_url, 2)
     try:
         lease = timedelta(minutes=5)
@@ -78,6 +91,7 @@ async def test_an_expired_lease_is_claimed_by_a_live_process(
         actions=[Action(kind="lock", thread=REF), Action(kind="reply", thread=REF)],
     )
     lock, reply = (a.id for a in committed.actions)
+    await committer_died(pg_url)
     dead, live = await processes(pg_url, 2)
     try:
         taken = await dead.claim_owed_actions("dead", limit=10, lease=timedelta(seconds=1))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 from bot.config import Settings
 from bot.records import Author, Incoming, ThreadRef
@@ -69,3 +70,38 @@ async def test_a_thread_is_serialised_across_two_runtimes(pg_url: str) -> None:
     finally:
         await first_store.close()
         await second_store.close()
+
+
+async def test_a_dead_processs_owed_actions_are_taken_over_after_its_lease(pg_url: str) -> None:
+    """Fresh actions belong to the process that committed them; once its lease runs out,
+    another process's recovery carries them out, once."""
+    from datetime import UTC, datetime
+
+    from bot.records import Action
+
+    dead = await open_store(pg_url)
+    live = await open_store(pg_url)
+    assert isinstance(dead, PostgresStore) and isinstance(live, PostgresStore)
+    try:
+        notice = Action(kind="notice", thread=REF, text="owed")
+        await dead.commit(at=datetime.now(UTC), event_id="x", state=None, actions=[notice])
+        survivor = runtime(live, ScriptedAssistant())
+        assert await survivor.recover() == 0  # the committing process still holds it
+        conn = await asyncpg_connect(pg_url)
+        try:
+            await conn.execute("UPDATE outbox SET lease_until = now() - interval '1 second'")
+        finally:
+            await conn.close()
+        assert await survivor.recover() == 1
+        assert await survivor.recover() == 0
+        assert await live.owed_actions() == []
+    finally:
+        await dead.close()
+        await live.close()
+
+
+async def asyncpg_connect(url: str) -> Any:
+    """A plain connection, as an operator's psql would be (the URL carries the search path)."""
+    import asyncpg  # type: ignore[import-untyped]
+
+    return await asyncpg.connect(url)
