@@ -11,10 +11,12 @@ import hashlib
 import json
 import logging
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.store.codec import time_to_json
+from bot.records import Case, CaseDraft
+from bot.store.codec import case_to_json, time_to_json
 
 log = logging.getLogger(__name__)
 
@@ -72,3 +74,56 @@ def record_hash(
         }
     )
     return hashlib.sha256((prev_hash + body).encode("utf-8", "surrogatepass")).hexdigest()
+
+
+@dataclass(frozen=True, slots=True)
+class ChainItem:
+    """One audit record to append, its data already proven to be JSON."""
+
+    kind: str
+    actor: str
+    thread_key: str | None
+    data_json: str
+    excerpt: str | None = None
+    excerpt_id: int | None = None
+    excerpt_digest: str | None = None
+
+
+def numbered_case(
+    draft: CaseDraft,
+    *,
+    number: int,
+    at: datetime,
+    excerpt_id: int | None,
+    excerpt_digest: str | None,
+) -> tuple[Case, ChainItem]:
+    """A draft given its number, and the audit record that goes with it.
+
+    Both backends build case records here, so a chain copied from one to the other hashes the same.
+    """
+    case = Case(
+        number=number,
+        kind=draft.kind,
+        workspace=draft.workspace,
+        user_id=draft.user_id,
+        actor=draft.actor,
+        created_at=at,
+        thread=draft.thread,
+        category=draft.category,
+        priority=draft.priority,
+        strikes=draft.strikes,
+        summary=draft.summary,
+        excerpts=draft.excerpts,
+        refers_to=draft.refers_to,
+    )
+    data = case_to_json(case)
+    del data["excerpts"]  # in the chain only as a digest, so a purge keeps it verifiable
+    item = ChainItem(
+        kind="case",
+        actor=draft.actor,
+        thread_key=draft.thread.key if draft.thread else None,
+        data_json=canonical_json(data),
+        excerpt_id=excerpt_id,
+        excerpt_digest=excerpt_digest,
+    )
+    return case, item

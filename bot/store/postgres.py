@@ -66,7 +66,7 @@ from bot.store.base import (
     TurnRole,
     UsageRow,
 )
-from bot.store.chain import GENESIS, canonical_json, digest, record_hash
+from bot.store.chain import GENESIS, ChainItem, canonical_json, digest, numbered_case, record_hash
 from bot.store.codec import THREAD_STATUSES
 from bot.store.pg_migrations import migrate
 from bot.store.sqlite import REVIEWING_KINDS, TURN_TEXT_CHARS
@@ -223,19 +223,6 @@ _THREAD_LOCK_KEY = "hashtextextended('threadkeeper.thread:' || $1, 0)"
 
 
 @dataclass(frozen=True, slots=True)
-class _ChainItem:
-    """One audit record to append, its data already proven to be JSON."""
-
-    kind: str
-    actor: str
-    thread_key: str | None
-    data_json: str
-    excerpt: str | None = None
-    excerpt_id: int | None = None
-    excerpt_digest: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class _Decision:
     """A decision checked and serialised, ready to be written in one transaction."""
 
@@ -246,7 +233,7 @@ class _Decision:
     drafts: list[CaseDraft]
     draft_excerpts: list[str | None]
     actions: Sequence[Action]
-    entries: list[_ChainItem]
+    entries: list[ChainItem]
     owner: str = ""
 
 
@@ -491,7 +478,7 @@ class PostgresStore:
             draft_excerpts=[_json(list(d.excerpts)) if d.excerpts else None for d in drafts],
             actions=actions,
             entries=[
-                _ChainItem(
+                ChainItem(
                     kind=e.kind,
                     actor=e.actor,
                     thread_key=e.thread_key,
@@ -553,7 +540,7 @@ class PostgresStore:
             next_number[workspace] = int(last) - wanted[workspace] + 1
 
         numbered: list[Case] = []
-        chain: list[_ChainItem] = []
+        chain: list[ChainItem] = []
         for draft, excerpt in zip(d.drafts, d.draft_excerpts, strict=True):
             number = next_number[draft.workspace]
             next_number[draft.workspace] = number + 1
@@ -590,7 +577,7 @@ class PostgresStore:
     @staticmethod
     async def _insert_case(
         conn: Conn, draft: CaseDraft, number: int, excerpt: str | None, at: datetime
-    ) -> tuple[Case, _ChainItem]:
+    ) -> tuple[Case, ChainItem]:
         excerpt_id = excerpt_digest = None
         if excerpt is not None:
             excerpt_digest = digest(excerpt)
@@ -622,32 +609,13 @@ class PostgresStore:
                     draft.refers_to,
                     draft.workspace,
                 )
-        case = Case(
+        return numbered_case(
+            draft,
             number=number,
-            kind=draft.kind,
-            workspace=draft.workspace,
-            user_id=draft.user_id,
-            actor=draft.actor,
-            created_at=at,
-            thread=draft.thread,
-            category=draft.category,
-            priority=draft.priority,
-            strikes=draft.strikes,
-            summary=draft.summary,
-            excerpts=draft.excerpts,
-            refers_to=draft.refers_to,
-        )
-        data = codec.case_to_json(case)
-        del data["excerpts"]  # in the chain only as a digest, so a purge keeps it verifiable
-        item = _ChainItem(
-            kind="case",
-            actor=draft.actor,
-            thread_key=thread_key,
-            data_json=canonical_json(data),
+            at=at,
             excerpt_id=excerpt_id,
             excerpt_digest=excerpt_digest,
         )
-        return case, item
 
     # --- the outbox ----------------------------------------------------------------------------
 
@@ -940,7 +908,7 @@ class PostgresStore:
 # --- rows to records ---------------------------------------------------------------------------
 
 
-async def _append(conn: Conn, at: datetime, items: Sequence[_ChainItem]) -> None:
+async def _append(conn: Conn, at: datetime, items: Sequence[ChainItem]) -> None:
     """Append `items` to the chain under the head row's lock (held until the commit)."""
     head = await conn.fetchrow(_LOCK_HEAD)
     if head is None:

@@ -46,7 +46,7 @@ from bot.store.base import (
     TurnRole,
     UsageRow,
 )
-from bot.store.chain import GENESIS, canonical_json, digest, record_hash
+from bot.store.chain import GENESIS, ChainItem, canonical_json, digest, numbered_case, record_hash
 from bot.store.codec import THREAD_STATUSES
 from bot.store.migrations import migrate
 
@@ -146,19 +146,6 @@ HOT_PATH_QUERIES: tuple[str, ...] = (
 
 
 @dataclass(frozen=True, slots=True)
-class _ChainItem:
-    """One audit record to append, its data already proven to be JSON."""
-
-    kind: str
-    actor: str
-    thread_key: str | None
-    data_json: str
-    excerpt: str | None = None
-    excerpt_id: int | None = None
-    excerpt_digest: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
 class _Decision:
     """A decision checked and serialised, ready to be written in one transaction."""
 
@@ -170,7 +157,7 @@ class _Decision:
     drafts: list[CaseDraft]
     draft_excerpts: list[str | None]
     actions: Sequence[Action]
-    entries: list[_ChainItem]
+    entries: list[ChainItem]
 
 
 def _json(value: object) -> str:
@@ -388,7 +375,7 @@ class SqliteStore:
             draft_excerpts=[_json(list(d.excerpts)) if d.excerpts else None for d in drafts],
             actions=actions,
             entries=[
-                _ChainItem(
+                ChainItem(
                     kind=e.kind,
                     actor=e.actor,
                     thread_key=e.thread_key,
@@ -452,7 +439,7 @@ class SqliteStore:
             conn.execute(_INSERT_TURN, (*params, excerpt_id))
 
         numbered: list[Case] = []
-        chain: list[_ChainItem] = []
+        chain: list[ChainItem] = []
         next_number: dict[str, int] = {}
         for draft, excerpt in zip(d.drafts, d.draft_excerpts, strict=True):
             case, item = SqliteStore._insert_case(conn, draft, excerpt, d, next_number)
@@ -487,7 +474,7 @@ class SqliteStore:
         excerpt: str | None,
         d: _Decision,
         next_number: dict[str, int],
-    ) -> tuple[Case, _ChainItem]:
+    ) -> tuple[Case, ChainItem]:
         # Numbered inside the write transaction, so concurrent decisions can neither share a
         # number nor leave a gap (a rolled-back decision takes its number with it).
         number = next_number.get(draft.workspace)
@@ -529,35 +516,16 @@ class SqliteStore:
                     draft.refers_to,
                     draft.workspace,
                 )
-        case = Case(
+        return numbered_case(
+            draft,
             number=number,
-            kind=draft.kind,
-            workspace=draft.workspace,
-            user_id=draft.user_id,
-            actor=draft.actor,
-            created_at=d.at,
-            thread=draft.thread,
-            category=draft.category,
-            priority=draft.priority,
-            strikes=draft.strikes,
-            summary=draft.summary,
-            excerpts=draft.excerpts,
-            refers_to=draft.refers_to,
-        )
-        data = codec.case_to_json(case)
-        del data["excerpts"]  # in the chain only as a digest, so a purge keeps it verifiable
-        item = _ChainItem(
-            kind="case",
-            actor=draft.actor,
-            thread_key=thread_key,
-            data_json=canonical_json(data),
+            at=d.at,
             excerpt_id=excerpt_id,
             excerpt_digest=excerpt_digest,
         )
-        return case, item
 
     @staticmethod
-    def _append(conn: sqlite3.Connection, when: str, items: Sequence[_ChainItem]) -> None:
+    def _append(conn: sqlite3.Connection, when: str, items: Sequence[ChainItem]) -> None:
         head = conn.execute(_AUDIT_HEAD).fetchone()
         if head is None:
             raise StoreError("the audit chain head is missing; run `audit verify`")
