@@ -139,26 +139,31 @@ class EndButton(
             await handler.on_end_button(interaction, confirmed=self.confirmed, user_id=self.user_id)
 
 
-class AppealButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"tk:appeal:(?P<user>[0-9]{1,20})",
-):
-    """Appeal, on a lock notice: only the user whose thread was closed may use it."""
+LockVerb = Literal["appeal", "branch"]
+_LOCK_BUTTONS: dict[str, tuple[str, discord.ButtonStyle]] = {
+    "appeal": ("Appeal", discord.ButtonStyle.secondary),
+    "branch": ("Continue from before", discord.ButtonStyle.primary),
+}
 
-    def __init__(self, user_id: str) -> None:
+
+class LockNoticeButton(
+    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
+    template=r"tk:(?P<verb>appeal|branch):(?P<user>[0-9]{1,20})",
+):
+    """Appeal or Continue from before, on a lock notice: only for the user who was locked."""
+
+    def __init__(self, verb: LockVerb, user_id: str) -> None:
+        label, style = _LOCK_BUTTONS[verb]
         super().__init__(
-            discord.ui.Button(
-                label="Appeal",
-                style=discord.ButtonStyle.secondary,
-                custom_id=f"tk:appeal:{user_id}",
-            )
+            discord.ui.Button(label=label, style=style, custom_id=f"tk:{verb}:{user_id}")
         )
+        self.verb: LockVerb = verb
         self.user_id = user_id
 
     @classmethod
-    def make(cls, *, user_id: str) -> AppealButton:
-        """The Appeal button for `user_id`."""
-        return cls(user_id)
+    def make(cls, verb: LockVerb, *, user_id: str) -> LockNoticeButton:
+        """The `verb` button for `user_id`."""
+        return cls(verb, user_id)
 
     @classmethod
     async def from_custom_id(
@@ -167,55 +172,20 @@ class AppealButton(
         item: discord.ui.Item[Any],
         match: re.Match[str],
         /,
-    ) -> AppealButton:
-        """Rebuild the button from its id."""
-        return cls(match["user"])
+    ) -> LockNoticeButton:
+        """Rebuild the button from its id (after a restart too)."""
+        return cls(cast(LockVerb, match["verb"]), match["user"])
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         """Pass the click to the service."""
         handler = _handler(interaction)
-        if handler is not None:
+        if handler is None:
+            return
+        if self.verb == "appeal":
             await handler.on_appeal_button(interaction, user_id=self.user_id)
-
-
-class BranchButton(
-    discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"tk:branch:(?P<user>[0-9]{1,20})",
-):
-    """Continue from before, on a lock notice: only the user whose thread was locked may use it."""
-
-    def __init__(self, user_id: str) -> None:
-        super().__init__(
-            discord.ui.Button(
-                label="Continue from before",
-                style=discord.ButtonStyle.primary,
-                custom_id=f"tk:branch:{user_id}",
-            )
-        )
-        self.user_id = user_id
-
-    @classmethod
-    def make(cls, *, user_id: str) -> BranchButton:
-        """The Continue from before button for `user_id`."""
-        return cls(user_id)
-
-    @classmethod
-    async def from_custom_id(
-        cls,
-        interaction: discord.Interaction[Any],
-        item: discord.ui.Item[Any],
-        match: re.Match[str],
-        /,
-    ) -> BranchButton:
-        """Rebuild the button from its id."""
-        return cls(match["user"])
-
-    async def callback(self, interaction: discord.Interaction[Any]) -> None:
-        """Pass the click to the service."""
-        handler = _handler(interaction)
-        if handler is not None:
+        else:
             await handler.on_branch_button(interaction, user_id=self.user_id)
 
 
 #: Register these with `client.add_dynamic_items` at start.
-DYNAMIC_ITEMS = (CaseButton, EndButton, AppealButton, BranchButton)
+DYNAMIC_ITEMS = (CaseButton, EndButton, LockNoticeButton)

@@ -11,7 +11,7 @@ import logging
 
 import discord
 
-from adapters.discord.components import AppealButton, BranchButton, CaseButton, EndButton
+from adapters.discord.components import CaseButton, EndButton, LockNoticeButton
 from bot.modlog import TITLES, cut
 from bot.records import CATEGORY_WORDS, Case
 
@@ -172,8 +172,8 @@ def confirm_view(*, user_id: str) -> discord.ui.View:
 def appeal_view(*, user_id: str) -> discord.ui.View:
     """Appeal and Continue from before on a lock notice, for the locked user only."""
     view = discord.ui.View(timeout=None)
-    view.add_item(AppealButton.make(user_id=user_id))
-    view.add_item(BranchButton.make(user_id=user_id))
+    view.add_item(LockNoticeButton.make("appeal", user_id=user_id))
+    view.add_item(LockNoticeButton.make("branch", user_id=user_id))
     return view
 
 
