@@ -5,50 +5,20 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import AsyncIterator, Iterator
 from contextlib import closing, contextmanager
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from bot.errors import StoreError
-from bot.records import CaseDraft, CaseKind, ThreadRef, ThreadState
 from bot.store import (
     AuditEntry,
     SqliteStore,
-    TurnRecord,
     open_store,
 )
 from bot.store.sqlite import HOT_PATH_QUERIES
 
-T0 = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
-REF = ThreadRef(platform="discord", workspace="g1", channel="c1", thread="t1")
-
-
-def minutes(n: float) -> datetime:
-    return T0 + timedelta(minutes=n)
-
-
-def state(ref: ThreadRef = REF, **changes: Any) -> ThreadState:
-    return ThreadState(ref=ref, owner="u1", opened_at=T0, **changes)
-
-
-def turn(text: str = "hello", *, at: datetime = T0, ref: ThreadRef = REF, **kw: Any) -> TurnRecord:
-    return TurnRecord(
-        thread_key=ref.key,
-        role=kw.pop("role", "user"),
-        author_id=kw.pop("author_id", "u1"),
-        author_name=kw.pop("author_name", "Ursula"),
-        text=text,
-        at=at,
-        **kw,
-    )
-
-
-def draft(kind: CaseKind = "lock", *, workspace: str = "g1", **kw: Any) -> CaseDraft:
-    return CaseDraft(
-        kind=kind, workspace=workspace, user_id=kw.pop("user_id", "u1"), actor="bot", **kw
-    )
+# The records the contract suite builds, so both files describe the same store the same way.
+from tests.store.test_contract import REF, T0, draft, minutes, state, turn
 
 
 @contextmanager
