@@ -80,12 +80,6 @@ async def test_an_untouched_chain_verifies(store: SqliteStore) -> None:
     assert await store.verify_audit() == AuditReport(ok=True, records=RECORDS)
 
 
-async def test_an_empty_chain_verifies(tmp_path: Path) -> None:
-    """A new database has an empty, valid chain."""
-    async with SqliteStore(tmp_path / "empty.db") as s:
-        assert await s.verify_audit() == AuditReport(ok=True, records=0)
-
-
 async def test_records_are_linked_from_genesis(store: SqliteStore) -> None:
     """The first record follows 64 zeros and each record holds the hash of the one before."""
     records = await store.audit_records()
@@ -95,52 +89,6 @@ async def test_records_are_linked_from_genesis(store: SqliteStore) -> None:
     case = records[0]
     assert case.kind == "case" and "excerpts" not in case.data
     assert case.excerpt_digest == digest(case.excerpt or "")
-
-
-async def test_the_store_itself_cannot_rewrite_the_log(db_path: Path, store: SqliteStore) -> None:
-    """The schema refuses UPDATE and DELETE on the audit table (a guard against our own bugs)."""
-    with closing(sqlite3.connect(db_path)) as db, pytest.raises(sqlite3.IntegrityError):
-        db.execute("DELETE FROM audit WHERE seq = 1")
-
-
-async def test_an_edited_record_is_found(store: SqliteStore, db_path: Path) -> None:
-    """Changing a record's data breaks its hash: "record 4 was changed"."""
-    with attacker(db_path) as db:
-        db.execute("""UPDATE audit SET data = '{"verdict":"reply"}' WHERE seq = 4""")
-    report = await store.verify_audit()
-    assert (report.ok, report.seq, report.problem, report.records) == (
-        False,
-        4,
-        "record 4 was changed",
-        3,
-    )
-
-
-async def test_an_edited_record_with_a_recomputed_hash_is_found(
-    store: SqliteStore, db_path: Path
-) -> None:
-    """Rewriting a record and its own hash still breaks the link to the next record."""
-    with attacker(db_path) as db:
-        row = db.execute(
-            "SELECT seq, at, kind, actor, thread_key, excerpt_digest, prev_hash"
-            " FROM audit WHERE seq = 2"
-        ).fetchone()
-        seq, at, kind, _actor, thread_key, excerpt_digest, prev_hash = row
-        forged = record_hash(
-            prev_hash=prev_hash,
-            seq=seq,
-            at=at,
-            kind=kind,
-            actor="moderator",
-            thread_key=thread_key,
-            data={},
-            excerpt_digest=excerpt_digest,
-        )
-        db.execute(
-            "UPDATE audit SET actor = 'moderator', data = '{}', hash = ? WHERE seq = 2", (forged,)
-        )
-    report = await store.verify_audit()
-    assert (report.seq, report.problem) == (3, "record 3 is missing or out of order")
 
 
 async def test_a_removed_middle_record_is_found(store: SqliteStore, db_path: Path) -> None:
@@ -185,25 +133,6 @@ async def test_a_tampered_head_is_found(store: SqliteStore, db_path: Path) -> No
         db.execute("UPDATE audit_head SET hash = ?", ("f" * 64,))
     report = await store.verify_audit()
     assert not report.ok and report.problem == f"the chain head does not match record {RECORDS}"
-
-
-async def test_two_swapped_records_are_found(store: SqliteStore, db_path: Path) -> None:
-    """Swapping two records' places is reported at the first of them as out of order."""
-    with attacker(db_path) as db:
-        db.execute("UPDATE audit SET seq = -1 WHERE seq = 2")
-        db.execute("UPDATE audit SET seq = 2 WHERE seq = 3")
-        db.execute("UPDATE audit SET seq = 3 WHERE seq = -1")
-    report = await store.verify_audit()
-    assert (report.seq, report.problem) == (2, "record 2 is missing or out of order")
-
-
-async def test_an_edited_excerpt_is_found(store: SqliteStore, db_path: Path) -> None:
-    """Changing an excerpt's text no longer matches the digest in its record."""
-    with attacker(db_path) as db:
-        (excerpt_id,) = db.execute("SELECT excerpt_id FROM audit WHERE seq = 2").fetchone()
-        db.execute("UPDATE excerpts SET text = 'something milder' WHERE id = ?", (excerpt_id,))
-    report = await store.verify_audit()
-    assert (report.seq, report.problem) == (2, "the excerpt of record 2 was changed")
 
 
 async def test_the_chain_still_verifies_after_a_purge(store: SqliteStore) -> None:
