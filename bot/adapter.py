@@ -22,12 +22,17 @@ class Adapter(Protocol):
     platform: str
     supports: frozenset[ActionKind]
 
-    async def perform(self, action: Action, *, key: str, case: Case | None = None) -> None:
+    async def perform(
+        self, action: Action, *, key: str, case: Case | None = None, retry: bool = False
+    ) -> None:
         """Carry out one fixed-text action (notice, lock, case, ...).
 
         `key` is stable across retries and restarts: platforms that honour an idempotency key use
-        it so that an action retried after a crash is not posted twice. `case` is given for
-        actions that name a case (the case itself, a lock). Raise DeliveryError on failure.
+        it so that an action retried after a crash is not posted twice. `retry` is true when this
+        action may already have been attempted (a retry, or an action owed from before a restart
+        or by a dead process): a platform without idempotency keys should look for the key's
+        earlier post before posting again. `case` is given for actions that name a case (the
+        case itself, a lock). Raise DeliveryError on failure.
         """
         ...
 

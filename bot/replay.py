@@ -119,7 +119,9 @@ class ReplayAdapter:
     def __init__(self) -> None:
         self.streamed: dict[str, str] = {}
 
-    async def perform(self, action: Action, *, key: str, case: Case | None = None) -> None:
+    async def perform(
+        self, action: Action, *, key: str, case: Case | None = None, retry: bool = False
+    ) -> None:
         """Nothing to deliver: the driver prints the committed actions."""
 
     async def stream_reply(self, thread: ThreadRef, chunks: AsyncIterator[str], *, key: str) -> str:

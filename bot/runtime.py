@@ -278,7 +278,11 @@ class Runtime:
         failures = [
             failure
             for item in owed
-            if (failure := await self._carry_out_one(item, cases={}, reply=None, verdict=""))
+            if (
+                failure := await self._carry_out_one(
+                    item, cases={}, reply=None, verdict="", recovered=True
+                )
+            )
         ]
         await self._report_failures(failures)
         return len(owed)
@@ -920,7 +924,13 @@ class Runtime:
             await self._give_up(item, error)
 
     async def _carry_out_one(
-        self, item: OwedAction, *, cases: Mapping[int, Case], reply: Reply | None, verdict: str
+        self,
+        item: OwedAction,
+        *,
+        cases: Mapping[int, Case],
+        reply: Reply | None,
+        verdict: str,
+        recovered: bool = False,
     ) -> tuple[OwedAction, str] | None:
         """Deliver one action with retries; returns the action and error when it must give up."""
         action = item.action
@@ -942,7 +952,9 @@ class Runtime:
         streaming = action.kind in REPLY_KINDS and reply is not None
         for attempt, pause in enumerate((*self._backoff, None)):
             try:
-                outcome = await self._deliver(adapter, item, case, reply, verdict)
+                # Owed from before (a restart, a dead process) or tried already: it may be shown.
+                retry = recovered or attempt > 0 or item.attempts > 0
+                outcome = await self._deliver(adapter, item, case, reply, verdict, retry=retry)
             except DeliveryError as exc:
                 error = str(exc)
                 # A reply stream is retried only if none of it was shown: a second attempt
@@ -975,6 +987,8 @@ class Runtime:
         case: Case | None,
         reply: Reply | None,
         verdict: str,
+        *,
+        retry: bool,
     ) -> str:
         action = item.action
         if action.kind not in adapter.supports:
@@ -985,7 +999,7 @@ class Runtime:
             if reply is None:
                 # The reply's stream died with the process that started it: say so plainly.
                 notice = Action(kind="notice", thread=action.thread, text=notices.REPLY_INTERRUPTED)
-                await adapter.perform(notice, key=item.key)
+                await adapter.perform(notice, key=item.key, retry=retry)
                 return "reply lost in a restart; the user was told"
             text = await adapter.stream_reply(action.thread, reply.stream(verdict), key=item.key)
             outcome = await reply.outcome()
@@ -1010,7 +1024,7 @@ class Runtime:
                 ),
             )
             return "streamed"
-        await adapter.perform(action, key=item.key, case=case)
+        await adapter.perform(action, key=item.key, case=case, retry=retry)
         return "done"
 
     async def _give_up(self, item: OwedAction, error: str) -> None:

@@ -61,7 +61,9 @@ class ConsoleAdapter:
         self._bot = bot_name
         self._color = color
 
-    async def perform(self, action: Action, *, key: str, case: Case | None = None) -> None:
+    async def perform(
+        self, action: Action, *, key: str, case: Case | None = None, retry: bool = False
+    ) -> None:
         """Print a notice, a closure, or a case in the mod-log pane."""
         if action.kind == "case":
             if case is not None:

@@ -831,7 +831,9 @@ class DiscordService:
             user = self.client.get_user(int(user_id)) or await self.client.fetch_user(int(user_id))
             await user.send(text)
 
-    async def perform(self, action: Action, *, key: str, case: Case | None = None) -> None:
+    async def perform(
+        self, action: Action, *, key: str, case: Case | None = None, retry: bool = False
+    ) -> None:
         """Carry out one fixed-text action on Discord."""
         kind = action.kind
         ref = action.thread

@@ -807,7 +807,9 @@ class SlackService:
 
     # --- outgoing: actions -----------------------------------------------------------------------
 
-    async def perform(self, action: Action, *, key: str, case: Case | None = None) -> None:
+    async def perform(
+        self, action: Action, *, key: str, case: Case | None = None, retry: bool = False
+    ) -> None:
         """Post a notice, close or reopen a thread, post a case, or ask to confirm an end."""
         thread = action.thread
         kind = action.kind

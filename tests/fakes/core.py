@@ -38,7 +38,9 @@ class RecordingAdapter:
         self.calls: list[Call] = []
         self.fail: dict[str, list[DeliveryError]] = {}
 
-    async def perform(self, action: Action, *, key: str, case: Case | None = None) -> None:
+    async def perform(
+        self, action: Action, *, key: str, case: Case | None = None, retry: bool = False
+    ) -> None:
         """Record, or raise the next scripted failure for this kind."""
         errors = self.fail.get(action.kind)
         if errors:

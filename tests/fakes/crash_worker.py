@@ -53,7 +53,9 @@ class FilePlatform:
         self.marker.write_text("reached")
         await asyncio.sleep(3600)
 
-    async def perform(self, action: Action, *, key: str, case: Case | None = None) -> None:
+    async def perform(
+        self, action: Action, *, key: str, case: Case | None = None, retry: bool = False
+    ) -> None:
         if action.kind == "lock" and self.hang == "before_perform":
             await self._stop_here()
         if self._delivered(key):
