@@ -1,5 +1,10 @@
 """The conductor: the one place that sequences I/O around the pure policy.
 
+A platform that acks before the turn is done (Slack) first has the message accepted: written to
+the store's inbox, so a crash between the ack and the decision loses nothing (the next start, or
+another process once the lease runs out, takes it up), and so that, under the thread's lock, the
+thread's messages are decided in the order they were accepted, whichever process took each.
+
 For each event: drop it if already seen; take the thread's lane (turns of one thread in order,
 threads concurrently); screen it locally; settle it at once if the policy can (a closed thread, an
 answer to "end this thread?"); otherwise start the reply and the assessment together, decide when
@@ -11,8 +16,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -49,7 +56,7 @@ from bot.store.base import (
     Turn,
     TurnRecord,
 )
-from bot.store.codec import assessment_to_json
+from bot.store.codec import assessment_to_json, incoming_from_json, incoming_to_json
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +65,13 @@ REPLY_KINDS = frozenset({"reply", "redirect"})
 #: Attempts and pauses (seconds) for an action a platform failed to carry out.
 DELIVERY_BACKOFF = (0.5, 2.0)
 
+
+#: The event whose turn is being carried out, for adapters that need its author (Slack streams to
+#: a recipient): a message accepted by one task may be decided by another (the thread's earlier
+#: message drains it first), so the adapter cannot rely on its own listener's context.
+HANDLING: ContextVar[Event | None] = ContextVar("threadkeeper_handling", default=None)
+#: How long a process holds what it accepted before others presume it dead, when not configured.
+DEFAULT_LEASE = timedelta(minutes=5)
 
 #: Most stored turns a branch reads from the locked thread.
 BRANCH_TURNS_READ = 100_000
@@ -241,6 +255,8 @@ class Runtime:
         # PostgreSQL offers a per-thread lock across processes; SQLite serves one process only.
         self._lanes = _Lanes(getattr(store, "thread_lock", None))
         self._inflight: set[str] = set()
+        #: Messages this process accepted (wrote to the inbox) and has not yet handled.
+        self._accepted: set[str] = set()
         limits = settings.limits
         self._rate = RateLimiter(limits.user_messages_per_minute)
         self._ledger = TokenLedger(
@@ -269,8 +285,9 @@ class Runtime:
         """
         claim = getattr(self.store, "claim_owed_actions", None)
         owner = getattr(self.store, "owner", None)
+        lease = getattr(self.store, "lease", DEFAULT_LEASE)
         if claim is not None and owner is not None:
-            owed = await claim(owner, limit=1000, lease=timedelta(minutes=5))
+            owed = await claim(owner, limit=1000, lease=lease)
         else:
             owed = await self.store.owed_actions()
         if owed:
@@ -285,7 +302,45 @@ class Runtime:
             )
         ]
         await self._report_failures(failures)
-        return len(owed)
+        return len(owed) + await self._recover_accepted(owner, lease)
+
+    async def _recover_accepted(self, owner: str | None, lease: timedelta) -> int:
+        """Decide the messages a dead process (or this one, before a restart) accepted."""
+        claim = getattr(self.store, "claim_accepted", None)
+        if claim is not None and owner is not None:
+            pending = await claim(owner, limit=1000, lease=lease)
+        else:
+            pending = await self.store.accepted_events()
+        if pending:
+            log.info("deciding %d accepted messages from before the restart", len(pending))
+        handled = 0
+        for item in pending:
+            try:
+                msg = incoming_from_json(json.loads(item.payload))
+            except ValueError as exc:
+                log.error("accepted event %s does not load (%s); dropped", item.event_id, exc)
+                await self.store.forget_event(item.event_id)
+                continue
+            self._accepted.add(msg.event_id)
+            outcome = await self.handle(msg)
+            handled += outcome.verdict != "duplicate"
+        return handled
+
+    async def accept(self, msg: Incoming) -> bool:
+        """Write a message down before the platform is told it arrived; False for a duplicate.
+
+        Call before acking the platform; then `handle` the message. A message accepted but never
+        handled (the process died) is decided by the next `recover`.
+        """
+        accepted = await self.store.accept_event(
+            msg.event_id,
+            thread_key=msg.thread.key,
+            payload=json.dumps(incoming_to_json(msg), separators=(",", ":")),
+            at=self.clock(),
+        )
+        if accepted:
+            self._accepted.add(msg.event_id)
+        return accepted
 
     async def shutdown(self, *, grace: float) -> bool:
         """Stop taking events and let the turns in flight finish; False if `grace` ran out.
@@ -307,9 +362,11 @@ class Runtime:
             return Outcome(verdict="shutting_down")
         self._busy += 1
         self._idle.clear()
+        token = HANDLING.set(event)
         try:
             return await self._handle(event)
         finally:
+            HANDLING.reset(token)
             self._busy -= 1
             if not self._busy:
                 self._idle.set()
@@ -321,6 +378,8 @@ class Runtime:
         # Claimed before the first await, so copies delivered at the same moment wait for nothing.
         self._inflight.add(event.event_id)
         try:
+            if isinstance(event, Incoming) and event.event_id in self._accepted:
+                return await self._accepted_turn(event)
             if await self.store.event_seen(event.event_id):
                 log.debug("dropping redelivered event %s", event.event_id)
                 return Outcome(verdict="duplicate")
@@ -351,6 +410,59 @@ class Runtime:
                 return await self._moderate(event)
         finally:
             self._inflight.discard(event.event_id)
+
+    async def _accepted_turn(self, msg: Incoming) -> Outcome:
+        """An accepted message: in its lane, decide the thread's earlier accepted ones first."""
+        try:
+            async with await self._lanes(msg.thread.key):
+                pending = await self.store.pending_in_thread(msg.thread.key, msg.event_id)
+                if pending is None:
+                    # Decided already: by the thread's next message, here or in another process.
+                    return Outcome(verdict="duplicate")
+                for earlier in pending[:-1]:
+                    await self._drain(earlier.event_id, earlier.payload)
+                outcome = await self._decide_accepted(msg)
+        except asyncio.CancelledError:
+            raise  # stopped mid-turn: it stays accepted, for the next start
+        except BaseException:
+            # The user was told (or the store is failing); the message is not decided again.
+            self._accepted.discard(msg.event_id)
+            with contextlib.suppress(StoreError):
+                await self.store.forget_event(msg.event_id)
+            raise
+        self._accepted.discard(msg.event_id)
+        return outcome
+
+    async def _drain(self, event_id: str, payload: str) -> None:
+        """Decide a message accepted before the one at hand; the caller holds the lane."""
+        try:
+            earlier = incoming_from_json(json.loads(payload))
+        except ValueError as exc:
+            log.error("accepted event %s does not load (%s); dropped", event_id, exc)
+            await self.store.forget_event(event_id)
+            return
+        log.debug("deciding %s first: it was accepted earlier in its thread", event_id)
+        try:
+            await self._decide_accepted(earlier)
+        except (StoreError, DeliveryError):
+            log.exception("deciding the earlier message %s failed", event_id)
+            with contextlib.suppress(StoreError):
+                await self.store.forget_event(event_id)
+
+    async def _decide_accepted(self, msg: Incoming) -> Outcome:
+        """The turn of an accepted message (lane held); its inbox row goes with the decision."""
+        token = HANDLING.set(msg)
+        try:
+            outcome = (
+                Outcome(verdict="not_a_turn") if msg.author.is_bot else await self._turn(msg)
+            )
+        finally:
+            HANDLING.reset(token)
+        if outcome.verdict != "duplicate":
+            # A turn that commits removes the row itself; one that does not (not hosted, not a
+            # turn) must not be decided again.
+            await self.store.forget_event(msg.event_id)
+        return outcome
 
     # --- a user turn -----------------------------------------------------------------------------
 

@@ -7,9 +7,11 @@ postgresql:// URL opens PostgreSQL (several processes), anything else is an SQLi
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 from pathlib import Path
 
 from bot.store.base import (
+    AcceptedEvent,
     AuditEntry,
     AuditRecord,
     AuditReport,
@@ -27,6 +29,7 @@ from bot.store.sqlite import SqliteStore
 log = logging.getLogger(__name__)
 
 __all__ = [
+    "AcceptedEvent",
     "AuditEntry",
     "AuditRecord",
     "AuditReport",
@@ -44,17 +47,22 @@ __all__ = [
 
 
 async def open_store(
-    path_or_url: str | Path, *, excerpt_chars: int = 300
+    path_or_url: str | Path, *, excerpt_chars: int = 300, lease: timedelta | None = None
 ) -> SqliteStore | PostgresStore:
     """Open (creating and migrating if need be) the store at a path or a postgresql:// URL.
 
     An SQLite path may also be a URL (sqlite:///relative.db, sqlite:////absolute.db); ":memory:"
-    is an in-memory SQLite database.
+    is an in-memory SQLite database. `lease` is how long a PostgreSQL process holds what it
+    accepted or committed before others presume it dead (SQLite serves one process: no leases).
     """
     where = str(path_or_url)
     store: SqliteStore | PostgresStore
     if is_postgres_url(where):
-        store = PostgresStore(where, excerpt_chars=excerpt_chars)
+        store = (
+            PostgresStore(where, excerpt_chars=excerpt_chars)
+            if lease is None
+            else PostgresStore(where, excerpt_chars=excerpt_chars, lease=lease)
+        )
     else:
         if where.startswith("sqlite:///"):
             path_or_url = where.removeprefix("sqlite:///")  # sqlite:////abs, sqlite:///rel

@@ -123,6 +123,16 @@ class OwedAction:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class AcceptedEvent:
+    """A message written down on arrival and not yet decided (see `Store.accept_event`)."""
+
+    seq: int
+    event_id: str
+    thread_key: str
+    payload: str
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class Committed:
     """What `commit` wrote: the numbered cases and the owed actions with case numbers filled in."""
 
@@ -147,6 +157,34 @@ class Store(Protocol):
 
     async def load_thread(self, key: str) -> ThreadState | None:
         """The thread's state, or None when the bot does not host that thread."""
+        ...
+
+    async def accept_event(
+        self, event_id: str, *, thread_key: str, payload: str, at: datetime
+    ) -> bool:
+        """Write a message down before the platform is told it arrived (the inbox).
+
+        False when it was accepted before (by any process) or already decided: the caller acks it
+        and drops it. The row stays until the decision on `event_id` is committed (which removes
+        it in the same transaction) or `forget_event` is called, so a process that dies between
+        the ack and the decision loses nothing: the next start, or another process, takes it up.
+        """
+        ...
+
+    async def pending_in_thread(self, thread_key: str, event_id: str) -> list[AcceptedEvent] | None:
+        """The thread's undecided messages up to and including `event_id`, in accept order.
+
+        None when `event_id` is no longer pending (someone decided or forgot it). Run under the
+        thread's lock, this is what keeps a thread's turns in the order its messages arrived.
+        """
+        ...
+
+    async def forget_event(self, event_id: str) -> None:
+        """Drop an accepted message that was handled without a decision (not a turn, an error)."""
+        ...
+
+    async def accepted_events(self, *, limit: int = 1000) -> list[AcceptedEvent]:
+        """Every undecided message, oldest first (leased ones included)."""
         ...
 
     async def commit(

@@ -20,8 +20,10 @@ from bot.records import (
     RISKS,
     Action,
     Assessment,
+    Author,
     Case,
     CaseDraft,
+    Incoming,
     ThreadRef,
     ThreadState,
 )
@@ -272,6 +274,53 @@ _ACTION_FIELDS: dict[str, Callable[[object], object]] = {
 def action_from_json(data: object) -> Action:
     """Inverse of `action_to_json`."""
     return _build(Action, data, _ACTION_FIELDS)
+
+
+# --- Incoming (the inbox) -----------------------------------------------------------------------
+
+
+def incoming_to_json(msg: Incoming) -> JSONObject:
+    """A message as the inbox keeps it between accepting it and deciding on it."""
+    return {
+        "event_id": msg.event_id,
+        "thread": thread_ref_to_json(msg.thread),
+        "author": {
+            "id": msg.author.id,
+            "name": msg.author.name,
+            "is_moderator": msg.author.is_moderator,
+            "is_bot": msg.author.is_bot,
+        },
+        "text": msg.text,
+        "at": time_to_json(msg.at),
+        "opens_thread": msg.opens_thread,
+    }
+
+
+_AUTHOR_FIELDS: dict[str, Callable[[object], object]] = {
+    "id": _str,
+    "name": _str,
+    "is_moderator": _bool,
+    "is_bot": _bool,
+}
+
+
+def _author_from_json(data: object) -> Author:
+    return _build(Author, data, _AUTHOR_FIELDS)
+
+
+_INCOMING_FIELDS: dict[str, Callable[[object], object]] = {
+    "event_id": _str,
+    "thread": thread_ref_from_json,
+    "author": _author_from_json,
+    "text": _str,
+    "at": time_from_json,
+    "opens_thread": _bool,
+}
+
+
+def incoming_from_json(data: object) -> Incoming:
+    """Inverse of `incoming_to_json`."""
+    return _build(Incoming, data, _INCOMING_FIELDS)
 
 
 # --- Case and CaseDraft ------------------------------------------------------------------------

@@ -159,6 +159,24 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         3, "cases_by_thread", "CREATE INDEX cases_thread ON cases (thread_key, kind, created_at);"
     ),
+    # Messages written down before the platform was told they arrived, until decided (see
+    # `Store.accept_event`): a crash between the two no longer loses a message.
+    Migration(
+        4,
+        "inbox",
+        """
+        CREATE TABLE inbox (
+            seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+            event_id    TEXT NOT NULL UNIQUE,
+            thread_key  TEXT NOT NULL,
+            payload     TEXT NOT NULL,
+            accepted_at TEXT NOT NULL,
+            claimed_by  TEXT NOT NULL DEFAULT '',
+            lease_until TEXT
+        );
+        CREATE INDEX inbox_thread ON inbox (thread_key, seq);
+        """,
+    ),
 )
 
 _CREATE_TABLE = """

@@ -180,6 +180,26 @@ INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{genesis}');
 #: Every migration, in order. Append only.
 MIGRATIONS: tuple[PgMigration, ...] = (
     PgMigration(1, "initial", _INITIAL.replace("{genesis}", GENESIS)),
+    # Messages written down before the platform was told they arrived, until decided (see
+    # `Store.accept_event`). Each is leased to the process that accepted it; when that process
+    # dies, the lease runs out and another one claims the message.
+    PgMigration(
+        2,
+        "inbox",
+        """
+        CREATE TABLE inbox (
+            seq         BIGSERIAL PRIMARY KEY,
+            event_id    TEXT COLLATE "C" NOT NULL UNIQUE,
+            thread_key  TEXT COLLATE "C" NOT NULL,
+            payload     TEXT NOT NULL,
+            accepted_at TIMESTAMPTZ NOT NULL,
+            claimed_by  TEXT NOT NULL DEFAULT '',
+            lease_until TIMESTAMPTZ
+        );
+        CREATE INDEX inbox_thread ON inbox (thread_key, seq);
+        CREATE INDEX inbox_lease ON inbox (lease_until);
+        """,
+    ),
 )
 
 _CREATE_TABLE = """

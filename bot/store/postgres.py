@@ -55,6 +55,7 @@ from bot.errors import StoreError
 from bot.records import CASE_KINDS, Action, Case, CaseDraft, CaseKind, ThreadRef, ThreadState
 from bot.store import codec
 from bot.store.base import (
+    AcceptedEvent,
     AuditEntry,
     AuditRecord,
     AuditReport,
@@ -173,6 +174,26 @@ _INSERT_AUDIT = (
 )
 _SET_HEAD = "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1"
 _EVENT_SEEN = "SELECT 1 FROM events WHERE event_id = $1"
+# An accepted message is leased to its process like a fresh action (see _INSERT_OUTBOX).
+_ACCEPT = (
+    "INSERT INTO inbox (event_id, thread_key, payload, accepted_at, claimed_by, lease_until)"
+    " SELECT $1, $2, $3, $4, $5, now() + $6::interval"
+    " WHERE NOT EXISTS (SELECT 1 FROM events WHERE event_id = $1)"
+    " ON CONFLICT (event_id) DO NOTHING"
+)
+_INBOX_COLUMNS = "seq, event_id, thread_key, payload"
+_PENDING_IN_THREAD = (
+    f"SELECT {_INBOX_COLUMNS} FROM inbox WHERE thread_key = $1"
+    " AND seq <= (SELECT seq FROM inbox WHERE event_id = $2) ORDER BY seq"
+)
+_ACCEPTED = f"SELECT {_INBOX_COLUMNS} FROM inbox ORDER BY seq LIMIT $1"
+_CLAIM_ACCEPTED = (
+    "WITH c AS (SELECT seq FROM inbox WHERE lease_until IS NULL OR lease_until <= now()"
+    " ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED)"
+    " UPDATE inbox i SET claimed_by = $1, lease_until = now() + $3::interval FROM c"
+    " WHERE i.seq = c.seq RETURNING i.seq, i.event_id, i.thread_key, i.payload"
+)
+_FORGET = "DELETE FROM inbox WHERE event_id = $1"
 _LOAD_THREAD = "SELECT state FROM threads WHERE key = $1"
 _RECENT_TURNS = (
     "SELECT t.seq, t.thread_key, t.role, t.author_id, t.author_name, e.text AS text, t.at,"
@@ -235,6 +256,7 @@ class _Decision:
     actions: Sequence[Action]
     entries: list[ChainItem]
     owner: str = ""
+    lease: timedelta = COMMIT_LEASE
 
 
 def _json(value: object) -> str:
@@ -287,6 +309,7 @@ class PostgresStore:
         excerpt_chars: int = 300,
         pool_size: int = 10,
         lock_pool_size: int = 10,
+        lease: timedelta = COMMIT_LEASE,
     ) -> None:
         if excerpt_chars < 1:
             raise ValueError("excerpt_chars must be at least 1")
@@ -298,6 +321,11 @@ class PostgresStore:
         self.excerpt_chars = excerpt_chars
         self.pool_size = pool_size
         self.lock_pool_size = lock_pool_size
+        if lease <= timedelta(0):
+            raise ValueError("a lease must be longer than zero")
+        #: How long the accepting or committing process holds a message or a fresh action
+        #: before a live process may take it over (it is presumed dead by then).
+        self.lease = lease
         self._pool: Pool | None = None
         self._lock_pool: Pool | None = None
         self._opening = asyncio.Lock()
@@ -403,6 +431,65 @@ class PostgresStore:
 
         return await self._read("look up an event", read)
 
+    # --- the inbox ---------------------------------------------------------------------------
+
+    async def accept_event(
+        self, event_id: str, *, thread_key: str, payload: str, at: datetime
+    ) -> bool:
+        """Write a message down (leased to this process); False if accepted or decided before."""
+        when = self._time(at)
+
+        async def write(conn: Conn) -> bool:
+            status = await conn.execute(
+                _ACCEPT, event_id, thread_key, _clean(payload), when, self.owner, self.lease
+            )
+            return _count(status) > 0
+
+        return await self._write(f"accept event {event_id}", write, retries=3)
+
+    async def pending_in_thread(self, thread_key: str, event_id: str) -> list[AcceptedEvent] | None:
+        """The thread's undecided messages up to `event_id`; None when it is no longer pending."""
+
+        async def read(conn: Conn) -> list[Row]:
+            return await conn.fetch(_PENDING_IN_THREAD, thread_key, event_id)
+
+        rows = await self._read(f"read the inbox of thread {thread_key}", read)
+        found = [_accepted(row) for row in rows]
+        return found if found and found[-1].event_id == event_id else None
+
+    async def forget_event(self, event_id: str) -> None:
+        """Drop an accepted message that was handled without a decision."""
+
+        async def write(conn: Conn) -> None:
+            await conn.execute(_FORGET, event_id)
+
+        await self._write(f"forget event {event_id}", write)
+
+    async def accepted_events(self, *, limit: int = 1000) -> list[AcceptedEvent]:
+        """Every undecided message, oldest first (leased ones included)."""
+
+        async def read(conn: Conn) -> list[Row]:
+            return await conn.fetch(_ACCEPTED, limit)
+
+        return [_accepted(row) for row in await self._read("read the inbox", read)]
+
+    async def claim_accepted(
+        self, owner: str, *, limit: int, lease: timedelta
+    ) -> list[AcceptedEvent]:
+        """Lease up to `limit` undecided messages whose process's lease ran out to `owner`."""
+        if limit < 1:
+            return []
+        if lease <= timedelta(0):
+            raise ValueError("a lease must be longer than zero")
+
+        async def claim(conn: Conn) -> list[Row]:
+            return await conn.fetch(_CLAIM_ACCEPTED, owner, limit, lease)
+
+        rows = await self._write(f"claim accepted events for {owner}", claim)
+        return sorted((_accepted(row) for row in rows), key=lambda e: e.seq)
+
+    # --- the decision, continued -----------------------------------------------------------
+
     async def load_thread(self, key: str) -> ThreadState | None:
         """The thread's state, or None when the bot does not host that thread."""
 
@@ -470,6 +557,7 @@ class PostgresStore:
             )
         return _Decision(
             owner=self.owner,
+            lease=self.lease,
             at=when,
             event_id=event_id,
             thread_row=thread_row,
@@ -525,6 +613,8 @@ class PostgresStore:
             await conn.execute(_INSERT_EVENT, d.event_id, d.at)
         ):
             raise DuplicateEvent(f"event {d.event_id} was already committed")
+        if d.event_id is not None:
+            await conn.execute(_FORGET, d.event_id)
         if d.thread_row is not None:
             await conn.execute(_UPSERT_THREAD, *d.thread_row)
         for row in d.turn_rows:
@@ -558,7 +648,7 @@ class PostgresStore:
                 d.at,
                 d.event_id,
                 d.owner,
-                COMMIT_LEASE,
+                d.lease,
             )
             owed.append(
                 OwedAction(id=int(action_id), action=action, created_at=d.at, event_id=d.event_id)
@@ -991,6 +1081,15 @@ def _row_hash(row: Row) -> str:
 
 def _broken(good: int, seq: int | None, problem: str) -> AuditReport:
     return AuditReport(ok=False, records=good, seq=seq, problem=problem)
+
+
+def _accepted(row: Row) -> AcceptedEvent:
+    return AcceptedEvent(
+        seq=int(row["seq"]),
+        event_id=str(row["event_id"]),
+        thread_key=str(row["thread_key"]),
+        payload=str(row["payload"]),
+    )
 
 
 def _owed(row: Row) -> OwedAction:

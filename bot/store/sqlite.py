@@ -35,6 +35,7 @@ from bot.errors import StoreError
 from bot.records import CASE_KINDS, Action, Case, CaseDraft, CaseKind, ThreadRef, ThreadState
 from bot.store import codec
 from bot.store.base import (
+    AcceptedEvent,
     AuditEntry,
     AuditRecord,
     AuditReport,
@@ -91,6 +92,18 @@ _INSERT_AUDIT = (
 )
 _SET_HEAD = "UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1"
 _EVENT_SEEN = "SELECT 1 FROM events WHERE event_id = ?"
+_ACCEPT = (
+    "INSERT INTO inbox (event_id, thread_key, payload, accepted_at)"
+    " SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM events WHERE event_id = ?1)"
+    " ON CONFLICT (event_id) DO NOTHING"
+)
+_INBOX_COLUMNS = "seq, event_id, thread_key, payload"
+_PENDING_IN_THREAD = (
+    f"SELECT {_INBOX_COLUMNS} FROM inbox WHERE thread_key = ?1"
+    " AND seq <= (SELECT seq FROM inbox WHERE event_id = ?2) ORDER BY seq"
+)
+_ACCEPTED = f"SELECT {_INBOX_COLUMNS} FROM inbox ORDER BY seq LIMIT ?"
+_FORGET = "DELETE FROM inbox WHERE event_id = ?"
 _LOAD_THREAD = "SELECT state FROM threads WHERE key = ?"
 _RECENT_TURNS = (
     "SELECT t.seq, t.thread_key, t.role, t.author_id, t.author_name, e.text AS text, t.at,"
@@ -329,6 +342,47 @@ class SqliteStore:
         except ValueError as exc:
             raise StoreError(f"the stored state of thread {key} does not load: {exc}") from exc
 
+    # --- the inbox -----------------------------------------------------------------------------
+
+    async def accept_event(
+        self, event_id: str, *, thread_key: str, payload: str, at: datetime
+    ) -> bool:
+        """Write a message down before the platform is told it arrived; False if seen before."""
+        when = codec.time_to_json(at)
+
+        def write(conn: sqlite3.Connection) -> bool:
+            return conn.execute(_ACCEPT, (event_id, thread_key, payload, when)).rowcount > 0
+
+        return await self._write(f"accept event {event_id}", write)
+
+    async def pending_in_thread(self, thread_key: str, event_id: str) -> list[AcceptedEvent] | None:
+        """The thread's undecided messages up to `event_id`; None when it is no longer pending."""
+
+        def read(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+            return conn.execute(_PENDING_IN_THREAD, (thread_key, event_id)).fetchall()
+
+        rows = await self._call(f"read the inbox of thread {thread_key}", read)
+        found = [_accepted(row) for row in rows]
+        return found if found and found[-1].event_id == event_id else None
+
+    async def forget_event(self, event_id: str) -> None:
+        """Drop an accepted message that was handled without a decision."""
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.execute(_FORGET, (event_id,))
+
+        await self._write(f"forget event {event_id}", write)
+
+    async def accepted_events(self, *, limit: int = 1000) -> list[AcceptedEvent]:
+        """Every undecided message, oldest first."""
+
+        def read(conn: sqlite3.Connection) -> list[sqlite3.Row]:
+            return conn.execute(_ACCEPTED, (limit,)).fetchall()
+
+        return [_accepted(row) for row in await self._call("read the inbox", read)]
+
+    # --- the decision, continued ---------------------------------------------------------------
+
     async def commit(
         self,
         *,
@@ -432,6 +486,7 @@ class SqliteStore:
             inserted = conn.execute(_INSERT_EVENT, (d.event_id, d.when)).rowcount
             if not inserted:
                 raise DuplicateEvent(f"event {d.event_id} was already committed")
+            conn.execute(_FORGET, (d.event_id,))
         if d.thread_row is not None:
             conn.execute(_UPSERT_THREAD, d.thread_row)
         for params, text, text_at in d.turn_rows:
@@ -918,3 +973,12 @@ def _row_hash(row: sqlite3.Row) -> str:
 
 def _broken(good: int, seq: int | None, problem: str) -> AuditReport:
     return AuditReport(ok=False, records=good, seq=seq, problem=problem)
+
+
+def _accepted(row: sqlite3.Row) -> AcceptedEvent:
+    return AcceptedEvent(
+        seq=int(row["seq"]),
+        event_id=str(row["event_id"]),
+        thread_key=str(row["thread_key"]),
+        payload=str(row["payload"]),
+    )

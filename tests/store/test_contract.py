@@ -569,6 +569,82 @@ async def test_owed_actions_survive_a_restart(backend: Backend) -> None:
         await s.close()
 
 
+# --- the inbox -----------------------------------------------------------------------------------
+
+
+async def accept(store: AnyStore, event_id: str, ref: ThreadRef = REF) -> bool:
+    return await store.accept_event(
+        event_id, thread_key=ref.key, payload=f'{{"id": "{event_id}"}}', at=T0
+    )
+
+
+async def test_an_accepted_message_is_pending_until_its_decision_is_committed(
+    store: AnyStore,
+) -> None:
+    """Accepted once; a second accept (a redelivery) is refused; the commit removes it."""
+    assert await accept(store, "e1") is True
+    assert await accept(store, "e1") is False
+    pending = await store.pending_in_thread(REF.key, "e1")
+    assert pending is not None and [(p.event_id, p.payload) for p in pending] == [
+        ("e1", '{"id": "e1"}')
+    ]
+    await store.commit(at=T0, event_id="e1", state=state())
+    assert await store.pending_in_thread(REF.key, "e1") is None
+    assert await store.accepted_events() == []
+    # Decided already: a late redelivery is not accepted again.
+    assert await accept(store, "e1") is False
+
+
+async def test_pending_lists_the_threads_earlier_messages_in_accept_order(
+    store: AnyStore,
+) -> None:
+    """Up to and including the message asked about, this thread only, in the order accepted."""
+    for event_id, ref in (("a", REF), ("x", REF2), ("b", REF), ("c", REF)):
+        assert await accept(store, event_id, ref)
+    pending = await store.pending_in_thread(REF.key, "b")
+    assert pending is not None and [p.event_id for p in pending] == ["a", "b"]
+    seqs = [p.seq for p in pending]
+    assert seqs == sorted(seqs)
+    await store.forget_event("a")
+    pending = await store.pending_in_thread(REF.key, "c")
+    assert pending is not None and [p.event_id for p in pending] == ["b", "c"]
+    assert await store.pending_in_thread(REF.key, "a") is None
+    assert await store.pending_in_thread(REF.key, "x") is None  # another thread's
+    assert [e.event_id for e in await store.accepted_events()] == ["x", "b", "c"]
+    assert [e.event_id for e in await store.accepted_events(limit=1)] == ["x"]
+
+
+async def test_a_failed_commit_leaves_the_message_pending(store: AnyStore) -> None:
+    """A decision that cannot be stored keeps its message in the inbox for another try."""
+    assert await accept(store, "e1")
+    with pytest.raises(StoreError):
+        await store.commit(
+            at=T0,
+            event_id="e1",
+            state=state(),
+            actions=[Action(kind="lock", thread=REF, case_ref=3)],
+        )
+    assert [e.event_id for e in await store.accepted_events()] == ["e1"]
+
+
+async def test_accepted_messages_survive_a_restart(backend: Backend) -> None:
+    """A message accepted and not decided is still there after the process reopens the store."""
+    s = await backend.open()
+    await accept(s, "e1")
+    await s.close()
+    s = await backend.open()
+    try:
+        assert [e.event_id for e in await s.accepted_events()] == ["e1"]
+    finally:
+        await s.close()
+
+
+async def test_concurrent_accepts_of_one_message_accept_it_once(store: AnyStore) -> None:
+    """Ten deliveries of one message at once: exactly one is accepted."""
+    results = await asyncio.gather(*(accept(store, "e1") for _ in range(10)))
+    assert sorted(results) == [False] * 9 + [True]
+
+
 # --- purge and stats -----------------------------------------------------------------------------
 
 

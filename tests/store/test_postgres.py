@@ -111,6 +111,36 @@ async def test_an_expired_lease_is_claimed_by_a_live_process(
         await asyncio.gather(dead.close(), live.close())
 
 
+async def test_a_dead_processs_accepted_messages_are_claimed_once_its_lease_runs_out(
+    pg_url: str,
+) -> None:
+    """A message accepted by a process that died is claimed by a live one, and only once."""
+    dead, live, other = (
+        PostgresStore(pg_url, pool_size=2, lease=timedelta(seconds=1)) for _ in "abc"
+    )
+    await asyncio.gather(dead.open(), live.open(), other.open())
+    try:
+        for n in range(3):
+            assert await dead.accept_event(f"e{n}", thread_key=REF.key, payload="{}", at=T0)
+        assert await live.accept_event("mine", thread_key=REF2.key, payload="{}", at=T0)
+        assert await live.claim_accepted("live", limit=10, lease=timedelta(minutes=1)) == []
+        await dead.close()
+        await asyncio.sleep(1.2)
+        first, second = await asyncio.gather(
+            live.claim_accepted("live", limit=2, lease=timedelta(minutes=1)),
+            other.claim_accepted("other", limit=2, lease=timedelta(minutes=1)),
+        )
+        claimed = [e.event_id for e in first + second]
+        # "mine" was accepted by a live process with the same short lease: it has run out too.
+        assert sorted(claimed) == ["e0", "e1", "e2", "mine"]
+        assert len(set(claimed)) == 4
+        assert await live.claim_accepted("live", limit=10, lease=timedelta(minutes=1)) == []
+        with pytest.raises(ValueError, match="lease"):
+            await live.claim_accepted("p", limit=1, lease=timedelta(0))
+    finally:
+        await asyncio.gather(dead.close(), live.close(), other.close())
+
+
 async def test_a_claim_refuses_a_lease_of_nothing(pg: PostgresStore) -> None:
     """A zero lease is a programming error; a zero limit claims nothing."""
     with pytest.raises(ValueError, match="lease"):

@@ -1,0 +1,171 @@
+"""Accepted messages: written down before the platform's ack, decided in accept order, never lost.
+
+Runs on both backends through the store contract's `backend` fixture: on SQLite a restart takes up
+what the dead process accepted; on PostgreSQL a live process does, once the dead one's lease runs
+out, and a thread's messages are decided in the order they were accepted whichever process took
+each.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+import pytest
+
+from bot.config import LimitSettings, Settings
+from bot.records import Author
+from bot.store import PostgresStore, Store
+from tests.fakes.core import ScriptedAssistant, ScriptedReply
+from tests.store.conftest import Backend
+from tests.test_runtime import ALICE, Harness, ref
+
+BOB = Author(id="u2", name="bob")
+
+
+async def turn_texts(store: Store, thread: str = "t1") -> list[str]:
+    """The user turns stored for a thread, in the order they were decided."""
+    return [
+        t.text for t in await store.recent_turns(ref(thread).key, limit=100) if t.role == "user"
+    ]
+
+
+async def test_an_accepted_message_is_decided_and_leaves_the_inbox(backend: Backend) -> None:
+    """accept, then handle: an ordinary turn; a redelivery is refused at accept."""
+    store = await backend.open()
+    try:
+        h = Harness(store)
+        opening = h.message("hello", opens=True)
+        assert await h.runtime.accept(opening) is True
+        assert (await h.runtime.handle(opening)).verdict == "reply"
+        assert await h.runtime.accept(opening) is False
+        assert await store.accepted_events() == []
+        assert await turn_texts(store) == ["hello"]
+    finally:
+        await store.close()
+
+
+async def test_a_message_that_is_not_a_turn_is_forgotten(backend: Backend) -> None:
+    """Not hosted, or from a bot: handled without a decision, and not taken up again."""
+    store = await backend.open()
+    try:
+        h = Harness(store)
+        stray = h.message("hello", thread="elsewhere")
+        robot = h.message("beep", opens=True, author=Author(id="b", name="b", is_bot=True))
+        for msg, verdict in ((stray, "not_hosted"), (robot, "not_a_turn")):
+            assert await h.runtime.accept(msg)
+            assert (await h.runtime.handle(msg)).verdict == verdict
+        assert await store.accepted_events() == []
+        assert await h.make_runtime().recover() == 0
+    finally:
+        await store.close()
+
+
+async def test_a_message_accepted_before_a_crash_is_decided_on_restart(backend: Backend) -> None:
+    """Acked and accepted, then the process died before deciding: the next start decides it."""
+    store = await backend.open(**lease_now(backend))
+    try:
+        h = Harness(store)
+        opening = h.message("hello", opens=True)
+        assert await h.runtime.accept(opening)  # ...and the process dies here
+        await asyncio.sleep(lease_wait(backend))
+        restarted = h.make_runtime()
+        assert await restarted.recover() == 1
+        assert await turn_texts(store) == ["hello"]
+        assert h.adapter.kinds() == ["stream"]
+        assert await store.accepted_events() == []
+        assert await restarted.recover() == 0
+    finally:
+        await store.close()
+
+
+async def test_a_later_message_decides_the_threads_earlier_ones_first(backend: Backend) -> None:
+    """Accepted m1, m2, m3 but m3's task runs first: the turns are stored as m1, m2, m3."""
+    store = await backend.open()
+    try:
+        h = Harness(store)
+        await h.runtime.handle(h.message("hello", opens=True))
+        msgs = [h.message(f"m{n}", author=ALICE if n % 2 else BOB) for n in (1, 2, 3)]
+        for msg in msgs:
+            assert await h.runtime.accept(msg)
+        assert (await h.runtime.handle(msgs[2])).verdict == "reply"
+        assert await turn_texts(store) == ["hello", "m1", "m2", "m3"]
+        assert [(await h.runtime.handle(m)).verdict for m in msgs[:2]] == ["duplicate"] * 2
+        # Each message was answered once.
+        assert h.adapter.kinds().count("stream") == 4
+        assert await store.accepted_events() == []
+    finally:
+        await store.close()
+
+
+async def test_concurrent_accepted_messages_keep_accept_order(backend: Backend) -> None:
+    """Twenty messages accepted in order, handled all at once in reverse: stored in order."""
+    store = await backend.open()
+    try:
+        h = Harness(store, settings=Settings(limits=LimitSettings(user_messages_per_minute=0)))
+        await h.runtime.handle(h.message("hello", opens=True))
+        msgs = [h.message(f"m{n}") for n in range(20)]
+        for msg in msgs:
+            assert await h.runtime.accept(msg)
+        verdicts = await asyncio.gather(*(h.runtime.handle(m) for m in reversed(msgs)))
+        # The first task to get the lane decides all nineteen before its own; the rest find theirs
+        # decided.
+        assert sorted(v.verdict for v in verdicts) == ["duplicate"] * 19 + ["reply"]
+        assert await turn_texts(store) == ["hello", *(m.text for m in msgs)]
+    finally:
+        await store.close()
+
+
+async def test_a_turn_stopped_by_shutdown_stays_accepted(backend: Backend) -> None:
+    """A stop that cuts a turn off leaves its message in the inbox for the next start."""
+    store = await backend.open(**lease_now(backend))
+    try:
+        gate = asyncio.Event()
+        h = Harness(store, assistant=ScriptedAssistant(lambda ctx: ScriptedReply(["x"], gate=gate)))
+        opening = h.message("hello", opens=True)
+        assert await h.runtime.accept(opening)
+        task = asyncio.create_task(h.runtime.handle(opening))
+        await asyncio.sleep(0.2)
+        assert await h.runtime.shutdown(grace=0.05) is False
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        assert [e.event_id for e in await store.accepted_events()] == [opening.event_id]
+        await asyncio.sleep(lease_wait(backend))
+        h.assistant = ScriptedAssistant()
+        assert await h.make_runtime().recover() == 1
+        assert await turn_texts(store) == ["hello"]
+    finally:
+        await store.close()
+
+
+async def test_another_process_decides_what_a_dead_one_accepted(pg_url: str) -> None:
+    """On PostgreSQL: A accepted m1 and died; B's m2 decides m1 first, then B's sweep finds none."""
+    dead = PostgresStore(pg_url, lease=timedelta(seconds=30))
+    live = PostgresStore(pg_url, lease=timedelta(seconds=30))
+    await asyncio.gather(dead.open(), live.open())
+    try:
+        a, b = Harness(dead), Harness(live)
+        b.n = 100
+        await b.runtime.handle(b.message("hello", opens=True))
+        m1 = a.message("from the dead process")
+        assert await a.runtime.accept(m1)
+        await dead.close()  # died after acking m1
+        m2 = b.message("next")
+        assert await b.runtime.accept(m2)
+        assert (await b.runtime.handle(m2)).verdict == "reply"
+        assert await turn_texts(live) == ["hello", m1.text, "next"]
+        assert b.adapter.kinds().count("stream") == 3
+        # Nothing is left for anyone's sweep, even after the lease would have run out.
+        assert await live.accepted_events() == []
+    finally:
+        await asyncio.gather(dead.close(), live.close())
+
+
+def lease_now(backend: Backend) -> dict[str, object]:
+    """Open options under which a dead process's lease runs out at once (PostgreSQL)."""
+    return {"lease": timedelta(milliseconds=200)} if backend.name == "postgres" else {}
+
+
+def lease_wait(backend: Backend) -> float:
+    return 0.3 if backend.name == "postgres" else 0.0
