@@ -332,12 +332,17 @@ class Runtime:
         Call before acking the platform; then `handle` the message. A message accepted but never
         handled (the process died) is decided by the next `recover`.
         """
-        accepted = await self.store.accept_event(
-            msg.event_id,
-            thread_key=msg.thread.key,
-            payload=json.dumps(incoming_to_json(msg), separators=(",", ":")),
-            at=self.clock(),
-        )
+        try:
+            accepted = await self.store.accept_event(
+                msg.event_id,
+                thread_key=msg.thread.key,
+                payload=json.dumps(incoming_to_json(msg), separators=(",", ":")),
+                at=self.clock(),
+            )
+        except StoreError:
+            # Not written down, so not acked: the platform delivers it again. Say so meanwhile.
+            await self._tell_quietly(msg, notices.TURN_FAILED)
+            raise
         if accepted:
             self._accepted.add(msg.event_id)
         return accepted

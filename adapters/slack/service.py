@@ -11,11 +11,16 @@ twice (as `app_mention` and as `message`) under two event ids, and a redelivery
 stored. The runtime's stored event ids make a redelivery after a restart harmless; the adapter's
 in-memory LRUs cover the rest.
 
-Why a context variable: the core's `stream_reply` and `ignored` actions do not say which user
-wrote the message being answered, and Slack needs it (streaming into a channel needs a recipient;
-the closed-thread reminder is ephemeral to one user). The listener that hands a message to the
-runtime records its author in `_SPEAKER`, and the runtime carries the actions out in that same
-task, so the adapter reads it back there.
+Why the core's context variable: the core's `stream_reply` and `ignored` actions do not say which
+user wrote the message being answered, and Slack needs it (streaming into a channel needs a
+recipient; the closed-thread reminder is ephemeral to one user). The runtime carries the actions out
+in the task that handles the event and records the event in `bot.runtime.HANDLING`, so the adapter
+reads its author there (not from its own listener: a message may be decided by the task of the
+thread's next message, see `Runtime.accept`).
+
+Why messages are accepted in a listener middleware: bolt acks an event (HTTP mode: answers 200)
+after the middleware and before the listener, so a message written down there (`Runtime.accept`)
+survives a crash after the ack, and a store failure there answers 500, which Slack retries.
 """
 
 from __future__ import annotations
@@ -27,8 +32,7 @@ import logging
 import time
 from collections import OrderedDict, deque
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
-from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final
 
@@ -51,8 +55,8 @@ from bot import notices
 from bot.adapter import ALL_ACTIONS
 from bot.config import Settings, SlackSettings
 from bot.errors import DeliveryError, PermissionMissing, UnsupportedAction
-from bot.records import Action, Author, Case, Event, ModCommandKind, ThreadRef
-from bot.runtime import Runtime, utcnow
+from bot.records import Action, Author, Case, Event, Incoming, ModCommandKind, ThreadRef
+from bot.runtime import HANDLING, Runtime, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -94,15 +98,22 @@ MEMORY = 10_000
 APPEAL_NEEDS_STATEMENT = "Please write a few words for the moderators."
 #: chat.update is Tier 3 (about 50 a minute for the workspace): intermediate edits stay under it.
 UPDATE_BUDGET = (50, 60.0)
+#: The message metadata event type that marks a post made for an owed action (its key and piece).
+ACTION_EVENT: Final = "threadkeeper_action"
 
 
-@dataclass(frozen=True, slots=True)
-class _Speaker:
-    thread_key: str
-    user: str
+#: The bolt context key under which `_accept_message` hands the accepted turn to its listener.
+_ACCEPTED: Final = "threadkeeper_accepted"
 
 
-_SPEAKER: ContextVar[_Speaker | None] = ContextVar("slack_speaker", default=None)
+def _speaker_in(thread: ThreadRef) -> str | None:
+    """The user whose event the core is handling in `thread`, if any (see the module docstring)."""
+    event = HANDLING.get()
+    author = getattr(event, "author", None) or getattr(event, "moderator", None)
+    threads = (getattr(event, "thread", None), getattr(event, "new_thread", None))
+    if author is None or not any(t is not None and t.key == thread.key for t in threads):
+        return None
+    return str(author.id)
 
 
 def make_client(token: str | None, *, base_url: str | None = None) -> AsyncWebClient:
@@ -249,8 +260,8 @@ class SlackService:
     def _register(self) -> None:
         app = self.app
         app.use(self._drop_redelivered)
-        app.event("app_mention")(self._on_message)
-        app.event("message")(self._on_message)
+        app.event("app_mention", middleware=[self._accept_message])(self._on_message)
+        app.event("message", middleware=[self._accept_message])(self._on_message)
         for action_id in translate.MOD_ACTIONS:
             app.action(action_id)(self._on_mod_button)
         app.action(translate.ACTION_END_YES)(self._on_end_button)
@@ -286,8 +297,12 @@ class SlackService:
             return
         runner = web.AppRunner(self.app.web_app(path=EVENTS_PATH, port=self.slack.port))
         await runner.setup()
+        # On a store several processes share, several workers listen on one port and the kernel
+        # spreads Slack's requests over them (SO_REUSEPORT); on SQLite a second process on the
+        # port is an error, since it would break the one-process store.
+        shared = bool(getattr(runtime.store, "shared", False))
         try:
-            site = web.TCPSite(runner, host=self._host, port=self.slack.port)
+            site = web.TCPSite(runner, host=self._host, port=self.slack.port, reuse_port=shared)
             await site.start()
             addresses = runner.addresses
             self.bound_port = int(addresses[0][1]) if addresses else self.slack.port
@@ -391,13 +406,41 @@ class SlackService:
             self._seen_events.add(event_id)
         return await next()
 
-    async def _on_message(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
-        """`app_mention` and `message` events: a turn, an opening mention, or nothing."""
+    async def _accept_message(
+        self,
+        body: dict[str, Any],
+        context: AsyncBoltContext,
+        next: Callable[[], Awaitable[BoltResponse]],  # bolt injects by this name
+    ) -> BoltResponse:
+        """`app_mention` and `message`: translate, and write the turn down before the ack.
+
+        A message that is not a turn, or was accepted already (its twin event, a redelivery to
+        this or another process), is acked and dropped here.
+        """
+        event = None
+        try:
+            event = await self._incoming(body, context)
+            if event is not None and not await self.runtime.accept(event):
+                log.debug("Slack message %s was accepted already", event.event_id)
+                event = None
+        except BaseException:
+            # Not written down: answer 500 (bolt does) and let Slack's retry be read again.
+            if event is not None:
+                self._seen_messages.discard(event.event_id)
+            self._forget_delivery(body)
+            raise
+        if event is None:
+            return BoltResponse(status=200, body="")
+        context[_ACCEPTED] = event
+        return await next()
+
+    async def _incoming(self, body: dict[str, Any], context: AsyncBoltContext) -> Incoming | None:
+        """The turn a message event makes, or None."""
         msg = translate.parse_message(body, bot_user_id=context.bot_user_id, bot_id=context.bot_id)
         if msg is None:
-            return
+            return None
         if msg.kind == "message" and msg.thread_ts is None:
-            return  # top-level chatter in a channel: only a mention opens a thread
+            return None  # top-level chatter in a channel: only a mention opens a thread
         hosted = await self.runtime.store.load_thread(msg.thread.key) is not None
         author = Author(
             id=msg.user,
@@ -405,26 +448,32 @@ class SlackService:
             is_moderator=msg.user in self.slack.moderators,
         )
         event = translate.incoming(msg, hosted=hosted, author=author)
-        if event is None or not self._seen_messages.add(msg.dedupe_key):
+        # The message's twin event (see translate.SlackMessage.dedupe_key) has the same event id.
+        if event is None or not self._seen_messages.add(event.event_id):
+            return None
+        return event
+
+    async def _on_message(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
+        """A message accepted by `_accept_message`: the turn."""
+        event = context.get(_ACCEPTED)
+        if not isinstance(event, Incoming):
             return
         try:
-            await self._handle(event, speaker=_Speaker(msg.thread.key, msg.user))
+            await self._handle(event)
         except BaseException:
             # Let Slack's redelivery (or the next mention) try again.
-            self._seen_messages.discard(msg.dedupe_key)
-            # Forget Slack's own delivery id (what the redelivery check remembered), so Slack's
-            # retry of this failed turn is read again.
-            envelope = body.get("event_id")
-            if isinstance(envelope, str):
-                self._seen_events.discard(envelope)
+            self._seen_messages.discard(event.event_id)
+            self._forget_delivery(body)
             raise
 
-    async def _handle(self, event: Event, *, speaker: _Speaker | None = None) -> str:
-        token = _SPEAKER.set(speaker)
-        try:
-            outcome = await self.runtime.handle(event)
-        finally:
-            _SPEAKER.reset(token)
+    def _forget_delivery(self, body: dict[str, Any]) -> None:
+        """Forget Slack's delivery id (what the redelivery check remembered): a retry is read."""
+        envelope = body.get("event_id")
+        if isinstance(envelope, str):
+            self._seen_events.discard(envelope)
+
+    async def _handle(self, event: Event) -> str:
+        outcome = await self.runtime.handle(event)
         log.debug("Slack event %s: %s", event.event_id, outcome.verdict)
         return outcome.verdict
 
@@ -564,7 +613,7 @@ class SlackService:
             confirmed=confirmed,
             at=self._clock(),
         )
-        verdict = await self._handle(event, speaker=_Speaker(thread.key, user))
+        verdict = await self._handle(event)
         if verdict in ("end", "end_cancelled"):
             origin = translate.click_origin(body)
             async with slack_errors("chat.update"):
@@ -623,7 +672,7 @@ class SlackService:
             author=Author(id=user, name=await self._user_name(user)),
             at=self._clock(),
         )
-        await self._handle(event, speaker=_Speaker(thread.key, user))
+        await self._handle(event)
 
     async def _on_appeal_submission(
         self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]
@@ -661,7 +710,7 @@ class SlackService:
             statement=statement,
             at=self._clock(),
         )
-        await self._handle(event, speaker=_Speaker(thread.key, user))
+        await self._handle(event)
 
     # --- incoming: the slash command -------------------------------------------------------------
 
@@ -810,13 +859,17 @@ class SlackService:
     async def perform(
         self, action: Action, *, key: str, case: Case | None = None, retry: bool = False
     ) -> None:
-        """Post a notice, close or reopen a thread, post a case, or ask to confirm an end."""
+        """Post a notice, close or reopen a thread, post a case, or ask to confirm an end.
+
+        Slack has no idempotency key: every post carries message metadata naming `key` and its
+        piece, and with `retry` the pieces an earlier attempt already posted are skipped.
+        """
         thread = action.thread
         kind = action.kind
         if kind == "case":
             if case is None:
                 raise UnsupportedAction("a case action without its case")
-            await self._post_case(case, priority=action.priority)
+            await self._post_case(case, priority=action.priority, key=key, retry=retry)
             return
         if kind == "ignored":
             await self._remind(thread)
@@ -831,20 +884,35 @@ class SlackService:
             fallback, blocks = render.confirm_message(
                 text, user_id=action.user_id or "", thread=thread
             )
-            await self._post(thread.channel, fallback, thread_ts=thread.thread, blocks=blocks)
+            await self._post_owed(
+                thread.channel,
+                [(fallback, blocks)],
+                thread_ts=thread.thread,
+                payload={"key": key, "kind": kind},
+                retry=retry,
+            )
             return
         # A retry of the same action (the reaction failed after the notice went out) must not post
-        # the notice twice.
+        # the notice twice: this process remembers it; after a restart Slack is asked.
         if f"{key}:posted" not in self._done_notices:
-            pieces = render.split(render.notice(text, kind=kind))
-            for n, piece in enumerate(pieces, start=1):
-                # The lock notice's last piece carries the Appeal button for the locked user.
-                appeal = (
+            texts = render.split(render.notice(text, kind=kind))
+            pieces = [
+                (
+                    piece,
+                    # The lock notice's last piece carries the Appeal button for the locked user.
                     render.lock_notice(piece, user_id=action.user_id, thread=thread)
-                    if kind == "lock" and action.user_id and n == len(pieces)
-                    else None
+                    if kind == "lock" and action.user_id and n == len(texts)
+                    else None,
                 )
-                await self._post(thread.channel, piece, thread_ts=thread.thread, blocks=appeal)
+                for n, piece in enumerate(texts, start=1)
+            ]
+            await self._post_owed(
+                thread.channel,
+                pieces,
+                thread_ts=thread.thread,
+                payload={"key": key, "kind": kind},
+                retry=retry,
+            )
             self._done_notices.add(f"{key}:posted")
         if kind in ("lock", "end"):
             await self._react(thread, add=True)
@@ -858,6 +926,7 @@ class SlackService:
         *,
         thread_ts: str | None = None,
         blocks: Sequence[Mapping[str, Any]] | None = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> str:
         async with slack_errors("chat.postMessage"):
             resp = await self.client.chat_postMessage(
@@ -867,8 +936,106 @@ class SlackService:
                 blocks=[dict(b) for b in blocks] if blocks else None,
                 unfurl_links=False,
                 unfurl_media=False,
+                metadata=dict(metadata) if metadata else None,
             )
         return str(resp.get("ts") or "")
+
+    async def _post_owed(
+        self,
+        channel: str,
+        pieces: Sequence[tuple[str, Sequence[Mapping[str, Any]] | None]],
+        *,
+        thread_ts: str | None,
+        payload: Mapping[str, Any],
+        retry: bool,
+    ) -> None:
+        """Post an owed action's pieces (text, blocks), each marked with `payload` and its number.
+
+        Slack has no idempotency key, so the mark is message metadata; with `retry` the earlier
+        attempt's pieces are looked up first and skipped, so a crash between pieces (or after
+        Slack took a post whose answer was lost) re-posts only what is missing. Without `retry`
+        nothing is looked up: one call per piece.
+        """
+        posted = (
+            await self._posted_pieces(channel, thread_ts=thread_ts, payload=payload)
+            if retry
+            else frozenset[int]()
+        )
+        for n, (text, blocks) in enumerate(pieces, start=1):
+            if n in posted:
+                log.info(
+                    "piece %d of %s is already in Slack; not posting it again", n, payload["key"]
+                )
+                continue
+            metadata = {"event_type": ACTION_EVENT, "event_payload": {**payload, "piece": n}}
+            await self._post(channel, text, thread_ts=thread_ts, blocks=blocks, metadata=metadata)
+
+    async def _posted_pieces(
+        self,
+        channel: str,
+        *,
+        thread_ts: str | None,
+        payload: Mapping[str, Any],
+        history: int = 100,
+        page: int = 200,
+        pages: int = 5,
+    ) -> frozenset[int]:
+        """The pieces of the action named by `payload` already in Slack: looked up in the thread
+        (`conversations.replies`, up to `pages` pages), or among the channel's latest `history`
+        top-level messages (`conversations.history`). Metadata comes back only when asked for.
+
+        A failed lookup answers "none": posting again (a possible duplicate) beats a lost notice.
+        """
+        messages: list[Any] = []
+        try:
+            if thread_ts:
+                cursor: str | None = None
+                for _ in range(pages):
+                    async with slack_errors("conversations.replies"):
+                        resp = await self.client.conversations_replies(
+                            channel=channel,
+                            ts=thread_ts,
+                            include_all_metadata=True,
+                            limit=page,
+                            cursor=cursor,
+                        )
+                    messages.extend(resp.get("messages") or [])
+                    cursor = str((resp.get("response_metadata") or {}).get("next_cursor") or "")
+                    if not resp.get("has_more") or not cursor:
+                        break
+            else:
+                async with slack_errors("conversations.history"):
+                    resp = await self.client.conversations_history(
+                        channel=channel, include_all_metadata=True, limit=history
+                    )
+                messages.extend(resp.get("messages") or [])
+        except DeliveryError as exc:
+            log.warning(
+                "could not look for an earlier post of %s (%s); posting, which may repeat it",
+                payload["key"],
+                exc,
+            )
+            return frozenset()
+        except Exception:  # a lookup must never cost the post
+            log.exception(
+                "looking for an earlier post of %s failed; posting, which may repeat it",
+                payload["key"],
+            )
+            return frozenset()
+        found: set[int] = set()
+        for message in messages:
+            meta = message.get("metadata") if isinstance(message, Mapping) else None
+            if not isinstance(meta, Mapping) or meta.get("event_type") != ACTION_EVENT:
+                continue
+            marked = meta.get("event_payload")
+            piece = marked.get("piece") if isinstance(marked, Mapping) else None
+            if (
+                isinstance(marked, Mapping)
+                and isinstance(piece, int)
+                and all(marked.get(k) == v for k, v in payload.items())
+            ):
+                found.add(piece)
+        return frozenset(found)
 
     async def _react(self, thread: ThreadRef, *, add: bool) -> None:
         """The lock reaction on the thread's parent message: Slack's visible "closed"."""
@@ -890,13 +1057,13 @@ class SlackService:
 
     async def _remind(self, thread: ThreadRef) -> None:
         """At most one private "this thread is closed" per user per thread."""
-        speaker = _SPEAKER.get()
-        if speaker is None or speaker.thread_key != thread.key:
+        speaker = _speaker_in(thread)
+        if speaker is None:
             log.debug("no speaker for the closed-thread reminder in %s", thread.key)
             return
-        if not self._reminded.add(f"{thread.key}|{speaker.user}"):
+        if not self._reminded.add(f"{thread.key}|{speaker}"):
             return
-        await self._ephemeral(thread, user=speaker.user, text=notices.THREAD_CLOSED, in_thread=True)
+        await self._ephemeral(thread, user=speaker, text=notices.THREAD_CLOSED, in_thread=True)
 
     async def _ephemeral(self, where: ThreadRef, *, user: str, text: str, in_thread: bool) -> None:
         """A message only `user` sees, in the channel of `where` (and its thread if asked)."""
@@ -911,17 +1078,29 @@ class SlackService:
                 thread_ts=where.thread if in_thread and where.thread else None,
             )
 
-    async def _post_case(self, case: Case, *, priority: bool) -> None:
+    async def _post_case(
+        self, case: Case, *, priority: bool, key: str, retry: bool = False
+    ) -> None:
+        """The case as a top-level mod-log message, marked with `key` (see `_post_owed`)."""
         channel = self.slack.mod_log_channel
         if not channel:
             raise DeliveryError("slack.mod_log_channel is not set", retryable=False)
+        payload = {"key": key, "case": case.number}
+        if retry and await self._posted_pieces(channel, thread_ts=None, payload=payload):
+            log.info(
+                "case %s (%s) is already in the mod log; not posting it again", case.number, key
+            )
+            return
         permalink = await self._permalink(case.thread) if case.thread else None
         name = await self._user_name(case.user_id) if case.user_id else None
         shown = case if not priority or case.priority else _with_priority(case)
         text, blocks = render.case_message(
             shown, permalink=permalink, user_name=name if name != case.user_id else None
         )
-        await self._post(channel, text, blocks=blocks)
+        # Looked up above already: a second lookup could only find the same nothing.
+        await self._post_owed(
+            channel, [(text, blocks)], thread_ts=None, payload=payload, retry=False
+        )
 
     async def _permalink(self, thread: ThreadRef) -> str | None:
         try:
@@ -943,9 +1122,9 @@ class SlackService:
         Text is shown up to the last whitespace so an escape never straddles two calls; the whole
         raw text is returned for the thread's history.
         """
-        speaker = _SPEAKER.get()
-        if speaker is not None and speaker.thread_key == thread.key:
-            recipient = speaker.user
+        speaker = _speaker_in(thread)
+        if speaker is not None:
+            recipient = speaker
         else:
             state = await self.runtime.store.load_thread(thread.key)
             recipient = state.owner if state else ""

@@ -302,6 +302,9 @@ def is_postgres_url(value: str) -> bool:
 class PostgresStore:
     """The Store protocol on an asyncpg pool, safe for several processes on one database."""
 
+    #: Several processes may use one database at once.
+    shared = True
+
     def __init__(
         self,
         url: str,

@@ -4,6 +4,12 @@ The real slack_sdk client talks to it over HTTP (`AsyncWebClient(base_url=fake.b
 what the adapter sends is what Slack would receive: form or JSON bodies, a bearer token, and the
 SDK's own retry handling of a 429 with Retry-After. Every call is recorded; errors are scripted
 per method (`fail`). Answers carry the fields the adapter reads and no more.
+
+Messages the bot posts (chat.postMessage, chat.startStream) are kept, with their message metadata,
+and read back by `conversations.replies` (a thread, oldest first) and `conversations.history`
+(top-level messages, newest first) as Slack answers them: paged with `limit` and `cursor`, and
+with `metadata` only when `include_all_metadata` is true. Messages people write arrive as events
+and are unknown here, so a thread's parent is listed only if the bot posted it.
 """
 
 from __future__ import annotations
@@ -52,6 +58,9 @@ class FakeSlackApi:
         self.group_members: list[str] = []
         self.channels: dict[str, dict[str, Any]] = {}
         self._errors: dict[str, list[Scripted]] = {}
+        #: Messages the bot posted, by ts in the order posted: ts, channel, thread_ts, text,
+        #: blocks and metadata (None when the post carried none).
+        self.timeline: dict[str, dict[str, Any]] = {}
         self._ts = 1_700_000_100
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -117,7 +126,7 @@ class FakeSlackApi:
         else:
             form = await request.post()
             args.update({k: str(v) for k, v in form.items()})
-        for key in ("blocks", "view", "chunks"):
+        for key in ("blocks", "view", "chunks", "metadata"):
             if isinstance(args.get(key), str):
                 args[key] = json.loads(args[key])
         self.calls.append(ApiCall(method, args))
@@ -151,9 +160,29 @@ class FakeSlackApi:
         if method in ("chat.postMessage", "chat.startStream"):
             if method == "chat.startStream" and not self.streaming:
                 return web.json_response({"ok": False, "error": "unknown_method"})
-            return web.json_response({**ok, "channel": args.get("channel"), "ts": self.next_ts()})
+            metadata = args.get("metadata")
+            if metadata is not None and not _valid_metadata(metadata):
+                return web.json_response({"ok": False, "error": "invalid_metadata_format"})
+            ts = self.next_ts()
+            self.timeline[ts] = {
+                "ts": ts,
+                "channel": args.get("channel"),
+                "thread_ts": args.get("thread_ts") or None,
+                "text": str(args.get("text") or args.get("markdown_text") or ""),
+                "blocks": args.get("blocks"),
+                "metadata": metadata,
+            }
+            return web.json_response({**ok, "channel": args.get("channel"), "ts": ts})
+        if method == "chat.appendStream" and str(args.get("ts")) in self.timeline:
+            self.timeline[str(args["ts"])]["text"] += str(args.get("markdown_text") or "")
         if method == "chat.update":
+            if str(args.get("ts")) in self.timeline:
+                self.timeline[str(args["ts"])]["text"] = str(args.get("text") or "")
             return web.json_response({**ok, "channel": args.get("channel"), "ts": args.get("ts")})
+        if method == "conversations.replies":
+            return self._replies(args)
+        if method == "conversations.history":
+            return self._history(args)
         if method == "chat.postEphemeral":
             return web.json_response({**ok, "message_ts": self.next_ts()})
         if method == "chat.getPermalink":
@@ -182,3 +211,81 @@ class FakeSlackApi:
         if method in known:
             return web.json_response(ok)
         return web.json_response({"ok": False, "error": "unknown_method"})
+
+    # --- reading messages back -------------------------------------------------------------------
+
+    def _replies(self, args: dict[str, Any]) -> web.Response:
+        """A thread: its parent (if posted here) then its replies, oldest first."""
+        channel, ts = args.get("channel"), args.get("ts")
+        if not channel:
+            return web.json_response({"ok": False, "error": "channel_not_found"})
+        if not ts:
+            return web.json_response({"ok": False, "error": "invalid_arguments"})
+        found = [
+            m
+            for m in self.timeline.values()
+            if m["channel"] == channel and (m["ts"] == ts or m["thread_ts"] == ts)
+        ]
+        found.sort(key=lambda m: float(m["ts"]))
+        return self._page(found, args)
+
+    def _history(self, args: dict[str, Any]) -> web.Response:
+        """A channel's top-level messages, newest first."""
+        channel = args.get("channel")
+        if not channel:
+            return web.json_response({"ok": False, "error": "channel_not_found"})
+        found = [
+            m
+            for m in self.timeline.values()
+            if m["channel"] == channel and m["thread_ts"] in (None, m["ts"])
+        ]
+        found.sort(key=lambda m: float(m["ts"]), reverse=True)
+        return self._page(found, args)
+
+    def _page(self, found: list[dict[str, Any]], args: dict[str, Any]) -> web.Response:
+        """One page of `found` (after oldest/latest, from cursor, at most limit), Slack-shaped."""
+        oldest, latest = float(args.get("oldest") or 0), args.get("latest")
+        found = [
+            m
+            for m in found
+            if float(m["ts"]) > oldest and (not latest or float(m["ts"]) < float(latest))
+        ]
+        start = int(args.get("cursor") or 0)
+        limit = int(args.get("limit") or 100)
+        chunk = found[start : start + limit]
+        more = start + limit < len(found)
+        metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
+        body: dict[str, Any] = {
+            "ok": True,
+            "messages": [_as_message(m, metadata=metadata) for m in chunk],
+            "has_more": more,
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+        }
+        return web.json_response(body)
+
+
+def _valid_metadata(metadata: Any) -> bool:
+    """Slack's shape: an event_type string and an event_payload object."""
+    return (
+        isinstance(metadata, dict)
+        and isinstance(metadata.get("event_type"), str)
+        and isinstance(metadata.get("event_payload"), dict)
+    )
+
+
+def _as_message(posted: dict[str, Any], *, metadata: bool) -> dict[str, Any]:
+    """A posted message as conversations.history/replies list it (a bot's message)."""
+    message: dict[str, Any] = {
+        "type": "message",
+        "user": BOT_USER,
+        "bot_id": BOT_ID,
+        "text": posted["text"],
+        "ts": posted["ts"],
+    }
+    if posted["thread_ts"]:
+        message["thread_ts"] = posted["thread_ts"]
+    if posted["blocks"]:
+        message["blocks"] = posted["blocks"]
+    if metadata and posted["metadata"] is not None:
+        message["metadata"] = posted["metadata"]
+    return message
