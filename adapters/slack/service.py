@@ -441,7 +441,11 @@ class SlackService:
             return None
         if msg.kind == "message" and msg.thread_ts is None:
             return None  # top-level chatter in a channel: only a mention opens a thread
-        hosted = await self.runtime.store.load_thread(msg.thread.key) is not None
+        store = self.runtime.store
+        # Hosted, or about to be: its opening mention may be accepted and not decided yet.
+        hosted = await store.load_thread(msg.thread.key) is not None or (
+            msg.thread_ts is not None and await store.has_accepted(msg.thread.key)
+        )
         author = Author(
             id=msg.user,
             name=await self._user_name(msg.user),

@@ -179,6 +179,14 @@ class Store(Protocol):
         """
         ...
 
+    async def has_accepted(self, thread_key: str) -> bool:
+        """Whether the thread has an undecided message (its opening mention may be one).
+
+        An adapter asks before dropping a message in a thread the bot does not host yet: the
+        mention that opens it may have been accepted, by any process, and not decided yet.
+        """
+        ...
+
     async def forget_event(self, event_id: str) -> None:
         """Drop an accepted message that was handled without a decision (not a turn, an error)."""
         ...

@@ -194,6 +194,7 @@ _CLAIM_ACCEPTED = (
     " WHERE i.seq = c.seq RETURNING i.seq, i.event_id, i.thread_key, i.payload"
 )
 _FORGET = "DELETE FROM inbox WHERE event_id = $1"
+_HAS_ACCEPTED = "SELECT 1 FROM inbox WHERE thread_key = $1 LIMIT 1"
 _LOAD_THREAD = "SELECT state FROM threads WHERE key = $1"
 _RECENT_TURNS = (
     "SELECT t.seq, t.thread_key, t.role, t.author_id, t.author_name, e.text AS text, t.at,"
@@ -459,6 +460,14 @@ class PostgresStore:
         rows = await self._read(f"read the inbox of thread {thread_key}", read)
         found = [_accepted(row) for row in rows]
         return found if found and found[-1].event_id == event_id else None
+
+    async def has_accepted(self, thread_key: str) -> bool:
+        """Whether the thread has an undecided message."""
+
+        async def read(conn: Conn) -> bool:
+            return await conn.fetchval(_HAS_ACCEPTED, thread_key) is not None
+
+        return await self._read(f"read the inbox of thread {thread_key}", read)
 
     async def forget_event(self, event_id: str) -> None:
         """Drop an accepted message that was handled without a decision."""

@@ -104,6 +104,7 @@ _PENDING_IN_THREAD = (
 )
 _ACCEPTED = f"SELECT {_INBOX_COLUMNS} FROM inbox ORDER BY seq LIMIT ?"
 _FORGET = "DELETE FROM inbox WHERE event_id = ?"
+_HAS_ACCEPTED = "SELECT 1 FROM inbox WHERE thread_key = ? LIMIT 1"
 _LOAD_THREAD = "SELECT state FROM threads WHERE key = ?"
 _RECENT_TURNS = (
     "SELECT t.seq, t.thread_key, t.role, t.author_id, t.author_name, e.text AS text, t.at,"
@@ -367,6 +368,14 @@ class SqliteStore:
         rows = await self._call(f"read the inbox of thread {thread_key}", read)
         found = [_accepted(row) for row in rows]
         return found if found and found[-1].event_id == event_id else None
+
+    async def has_accepted(self, thread_key: str) -> bool:
+        """Whether the thread has an undecided message."""
+
+        def read(conn: sqlite3.Connection) -> bool:
+            return conn.execute(_HAS_ACCEPTED, (thread_key,)).fetchone() is not None
+
+        return await self._call(f"read the inbox of thread {thread_key}", read)
 
     async def forget_event(self, event_id: str) -> None:
         """Drop an accepted message that was handled without a decision."""
