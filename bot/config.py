@@ -111,9 +111,15 @@ class LimitSettings:
 class StorageSettings:
     """Where the bot keeps its state."""
 
+    #: An SQLite file (one process), or a postgresql:// URL (any number of processes).
     path: str = "threadkeeper.db"
     excerpt_chars: int = 300
     retention: timedelta | None = None
+    #: On PostgreSQL: how long a process holds the messages it accepted and the actions it
+    #: committed before the others presume it dead and take them over.
+    lease: timedelta = timedelta(minutes=5)
+    #: On PostgreSQL: how often each process looks for what a dead one left.
+    sweep_interval: timedelta = timedelta(seconds=60)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -144,22 +150,61 @@ class ConsoleSettings:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
-class DiscordSettings:
-    """The Discord adapter: on when the section is present and its token variable is set."""
+class DiscordServer:
+    """One Discord server the bot hosts threads in, known by the server of its mod-log channel."""
 
-    token_env: str = "DISCORD_TOKEN"
-    #: The channel that receives one embed per case.
-    mod_log_channel: int = 0
-    #: Members with this role may moderate (as may anyone with Manage Threads); 0 for none. It is
-    #: also the one ping the bot ever sends: on a crisis case, when `ping_on_crisis` is true.
+    #: The channel that receives one embed per case; its server is the one hosted.
+    mod_log_channel: int
+    #: Members with this role may moderate here (as may anyone with Manage Threads); 0 for none.
+    #: It is also the one ping the bot ever sends: on a crisis case, when `ping_on_crisis` is true.
     moderator_role: int = 0
     ping_on_crisis: bool = False
     #: Channels where a mention opens a thread; empty means every channel the bot can read.
     channels: tuple[int, ...] = ()
+    #: Where this server is configured, for messages: "discord" or "discord.servers[2]".
+    where: str = "discord"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class DiscordSettings:
+    """The Discord adapter: on when the section is present and its token variable is set.
+
+    The top-level `mod_log_channel`, `moderator_role`, `ping_on_crisis` and `channels` are the
+    first server; each `[[discord.servers]]` table adds one more (see `all_servers`).
+    """
+
+    token_env: str = "DISCORD_TOKEN"
+    #: The first server's mod-log channel (0 when every server is under `servers`).
+    mod_log_channel: int = 0
+    #: The first server's moderator role, crisis ping and hosting channels (see DiscordServer).
+    moderator_role: int = 0
+    ping_on_crisis: bool = False
+    channels: tuple[int, ...] = ()
+    #: Further servers, from `[[discord.servers]]`.
+    servers: tuple[DiscordServer, ...] = ()
+    #: Gateway shards across every process (None: not sharded, one plain connection), and the
+    #: shards this process connects (empty: all of them). Discord requires sharding from 2,500
+    #: servers; THREADKEEPER_SHARD_COUNT and THREADKEEPER_SHARD_IDS override these per process.
+    shard_count: int | None = None
+    shard_ids: tuple[int, ...] = ()
 
     def token(self) -> str | None:
         """The bot token from the environment."""
         return os.environ.get(self.token_env) or None
+
+    def all_servers(self) -> tuple[DiscordServer, ...]:
+        """Every hosted server: the top-level one (when it has a mod log) first."""
+        first: tuple[DiscordServer, ...] = ()
+        if self.mod_log_channel:
+            first = (
+                DiscordServer(
+                    mod_log_channel=self.mod_log_channel,
+                    moderator_role=self.moderator_role,
+                    ping_on_crisis=self.ping_on_crisis,
+                    channels=self.channels,
+                ),
+            )
+        return first + self.servers
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -177,6 +222,8 @@ class SlackSettings:
     #: The port for HTTP mode.
     port: int = 3000
     slash_command: str = "/threadkeeper"
+    #: The Web API's base URL: Slack's own, or GovSlack's ("https://slack-gov.com/api/").
+    api_url: str = "https://slack.com/api/"
 
     def bot_token(self) -> str | None:
         """The bot token (xoxb-...) from the environment."""
@@ -249,6 +296,13 @@ def _hours(minimum: float = 0) -> Converter:
 
 def _seconds(minimum: float = 0) -> Converter:
     return _number(minimum, lambda v: timedelta(seconds=v))
+
+
+def _url(value: Any) -> str:
+    text = _str(value)
+    if not text.startswith(("https://", "http://")) or not text.endswith("/"):
+        raise ValueError(f"expected an http(s) URL ending in '/', got {text!r}")
+    return text
 
 
 def _days_or_none(value: Any) -> timedelta | None:
@@ -369,6 +423,145 @@ def _resources(value: Any) -> tuple[CrisisResource, ...]:
     return tuple(out)
 
 
+#: The keys of one [[discord.servers]] table and their converters.
+_DISCORD_SERVER_KEYS: dict[str, Converter] = {
+    "mod_log_channel": _snowflake,
+    "moderator_role": _snowflake,
+    "ping_on_crisis": _bool,
+    "channels": _snowflakes,
+}
+#: Per-process overrides of the sharding keys, so one file serves every process.
+SHARD_COUNT_ENV = "THREADKEEPER_SHARD_COUNT"
+SHARD_IDS_ENV = "THREADKEEPER_SHARD_IDS"
+
+
+def _server_tables(value: Any) -> tuple[dict[str, Any], ...]:
+    """[[discord.servers]] as raw tables; each is checked by `_discord_options`, key by key."""
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise ValueError("expected an array of tables ([[discord.servers]])")
+    return tuple(value)
+
+
+def _shard_ids(value: Any) -> tuple[int, ...]:
+    if not isinstance(value, list):
+        raise ValueError(f"expected a list of shard ids like [0, 1], got {value!r}")
+    return tuple(_int(0)(v) for v in value)
+
+
+def _discord_options(options: dict[str, Any], problems: list[str]) -> dict[str, Any]:
+    """[discord] after its keys were converted: servers built and checked, the environment applied.
+
+    Every problem names its key (`discord.servers[2].mod_log_channel`, counting the tables from 1
+    in the order of the file) or the environment variable its value came from.
+    """
+    out = dict(options)
+    out["servers"] = _discord_servers(options.get("servers", ()), problems)
+    first = options.get("mod_log_channel", 0)
+    if not first:
+        if not options.get("servers"):
+            problems.append(
+                "discord.mod_log_channel: required: the channel id that receives cases "
+                "(or one [[discord.servers]] table per server)"
+            )
+        else:
+            for key in ("moderator_role", "ping_on_crisis", "channels"):
+                if key in options:
+                    problems.append(
+                        f"discord.{key}: belongs to the first server, which has no "
+                        "discord.mod_log_channel; set that, or move this key into its "
+                        "[[discord.servers]] table"
+                    )
+    seen: dict[int, str] = {first: "discord"} if first else {}
+    hosting: dict[int, str] = {c: "discord" for c in options.get("channels", ())} if first else {}
+    for server in out["servers"]:
+        earlier = seen.setdefault(server.mod_log_channel, server.where)
+        if earlier != server.where:
+            problems.append(
+                f"{server.where}.mod_log_channel: channel {server.mod_log_channel} is already the "
+                f"mod log of {earlier}; each server is listed once"
+            )
+        for channel in server.channels:
+            earlier = hosting.setdefault(channel, server.where)
+            if earlier != server.where:
+                problems.append(
+                    f"{server.where}.channels: channel {channel} is also listed in "
+                    f"{earlier}.channels; a channel belongs to one server"
+                )
+    _discord_shards(out, problems)
+    return out
+
+
+def _discord_servers(
+    tables: tuple[dict[str, Any], ...], problems: list[str]
+) -> tuple[DiscordServer, ...]:
+    servers: list[DiscordServer] = []
+    for n, table in enumerate(tables, start=1):
+        where = f"discord.servers[{n}]"
+        values: dict[str, Any] = {}
+        for key, value in table.items():
+            convert = _DISCORD_SERVER_KEYS.get(key)
+            if convert is None:
+                known = ", ".join(sorted(_DISCORD_SERVER_KEYS))
+                problems.append(f"{where}.{key}: unknown key; [[discord.servers]] takes {known}")
+                continue
+            try:
+                values[key] = convert(value)
+            except ValueError as exc:
+                problems.append(f"{where}.{key}: {exc}")
+        channel = values.get("mod_log_channel")
+        if channel is None and "mod_log_channel" in table:
+            continue  # its value did not convert: already reported
+        if not channel:
+            problems.append(
+                f"{where}.mod_log_channel: required: the channel id that receives this server's "
+                "cases"
+            )
+            continue
+        servers.append(DiscordServer(where=where, **values))
+    return tuple(servers)
+
+
+def _discord_shards(out: dict[str, Any], problems: list[str]) -> None:
+    """Apply THREADKEEPER_SHARD_COUNT / _IDS over the file's values, then check them together."""
+    count_key, ids_key = "discord.shard_count", "discord.shard_ids"
+    raw = os.environ.get(SHARD_COUNT_ENV, "").strip()
+    if raw:
+        count_key = SHARD_COUNT_ENV
+        if raw.isascii() and raw.isdigit() and int(raw) >= 1:
+            out["shard_count"] = int(raw)
+        else:
+            problems.append(f"{SHARD_COUNT_ENV}: expected a whole number at least 1, got {raw!r}")
+            return
+    raw = os.environ.get(SHARD_IDS_ENV, "").strip()
+    if raw:
+        ids_key = SHARD_IDS_ENV
+        parts = [p.strip() for p in raw.split(",")]
+        if not all(p.isascii() and p.isdigit() for p in parts):
+            problems.append(
+                f"{SHARD_IDS_ENV}: expected shard ids separated by commas, like 0,1; got {raw!r}"
+            )
+            return
+        out["shard_ids"] = tuple(int(p) for p in parts)
+    count: int | None = out.get("shard_count")
+    ids: tuple[int, ...] = out.get("shard_ids", ())
+    if count is None:
+        if ids:
+            problems.append(
+                f"{ids_key}: shard ids need the number of shards: set discord.shard_count "
+                f"(or {SHARD_COUNT_ENV})"
+            )
+        return
+    twice = sorted({i for i in ids if ids.count(i) > 1})
+    if twice:
+        problems.append(f"{ids_key}: listed more than once: {', '.join(map(str, twice))}")
+    outside = sorted({i for i in ids if i >= count})
+    if outside:
+        problems.append(
+            f"{ids_key}: {', '.join(map(str, outside))} out of range: with {count_key} = "
+            f"{count}, shard ids run from 0 to {count - 1}"
+        )
+
+
 _SCHEMA: dict[str, dict[str, tuple[str, Converter]]] = {
     "bot": {"name": ("name", _str)},
     "policy": {
@@ -405,8 +598,11 @@ _SCHEMA: dict[str, dict[str, tuple[str, Converter]]] = {
     },
     "storage": {
         "path": ("path", _str),
+        "url": ("path", _str),
         "excerpt_chars": ("excerpt_chars", _int(0, 4000)),
         "retention_days": ("retention", _days_or_none),
+        "lease_seconds": ("lease", _seconds(1)),
+        "sweep_seconds": ("sweep_interval", _seconds(1)),
     },
     "crisis": {
         "regions": ("regions", _names),
@@ -419,6 +615,9 @@ _SCHEMA: dict[str, dict[str, tuple[str, Converter]]] = {
         "moderator_role": ("moderator_role", _snowflake),
         "ping_on_crisis": ("ping_on_crisis", _bool),
         "channels": ("channels", _snowflakes),
+        "servers": ("servers", _server_tables),
+        "shard_count": ("shard_count", _int(1)),
+        "shard_ids": ("shard_ids", _shard_ids),
     },
     "slack": {
         "bot_token_env": ("bot_token_env", _env_name),
@@ -429,6 +628,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, Converter]]] = {
         "moderator_group": ("moderator_group", _slack_id("S")),
         "port": ("port", _int(1, 65535)),
         "slash_command": ("slash_command", _str),
+        "api_url": ("api_url", _url),
     },
     "console": {
         "users": ("users", _names),
@@ -480,9 +680,14 @@ def parse(data: Mapping[str, Any], *, source: str = "<memory>") -> Settings:
             except ValueError as exc:
                 problems.append(f"{section}.{key}: {exc}")
 
+    storage = data.get("storage")
+    if isinstance(storage, dict) and "path" in storage and "url" in storage:
+        problems.append("storage.url: give storage.path or storage.url, not both (one setting)")
     built: dict[str, Any] = {}
     for section, cls in _SECTION_TYPES.items():
         built[section] = cls(**sections[section])
+    if "discord" in data:
+        sections["discord"] = _discord_options(sections["discord"], problems)
     for section, cls in (("discord", DiscordSettings), ("slack", SlackSettings)):
         if section in data:
             built[section] = cls(**sections[section])
@@ -503,8 +708,6 @@ def _cross_checks(settings: Settings) -> list[str]:
             f"assistant.api_key_env: provider is 'claude' but the environment variable "
             f"{a.api_key_env} is not set"
         )
-    if settings.discord is not None and not settings.discord.mod_log_channel:
-        problems.append("discord.mod_log_channel: required: the channel id that receives cases")
     if settings.slack is not None and not settings.slack.mod_log_channel:
         problems.append(
             "slack.mod_log_channel: required: the channel id (C...) that receives cases"

@@ -128,3 +128,213 @@ def test_category_threshold_applies() -> None:
     s = config.parse({"policy": {"category_redirects": {"child_sexual_exploitation": 1}}})
     assert s.policy.redirects_for("child_sexual_exploitation") == 1
     assert s.policy.redirects_for("hate") == 3
+
+
+# --- Discord: several servers, sharding ----------------------------------------------------------
+
+SHARD_ENV = ("THREADKEEPER_SHARD_COUNT", "THREADKEEPER_SHARD_IDS")
+
+
+@pytest.fixture
+def no_shard_env(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """The sharding variables unset, whatever the shell running the tests has."""
+    for name in SHARD_ENV:
+        monkeypatch.delenv(name, raising=False)
+    return monkeypatch
+
+
+def test_discord_servers_follow_the_top_level_server(no_shard_env: pytest.MonkeyPatch) -> None:
+    """The top-level keys are the first server; each [[discord.servers]] table adds one."""
+    s = config.parse(
+        {
+            "discord": {
+                "mod_log_channel": 11,
+                "moderator_role": 12,
+                "channels": [13],
+                "servers": [
+                    {"mod_log_channel": 21, "moderator_role": 22, "ping_on_crisis": True},
+                    {"mod_log_channel": "31", "channels": [33, 34]},
+                ],
+            }
+        }
+    )
+    assert s.discord is not None
+    first, second, third = s.discord.all_servers()
+    assert (first.mod_log_channel, first.moderator_role, first.channels) == (11, 12, (13,))
+    assert first.where == "discord" and not first.ping_on_crisis
+    assert (second.mod_log_channel, second.moderator_role, second.ping_on_crisis) == (21, 22, True)
+    assert second.where == "discord.servers[1]" and second.channels == ()
+    assert (third.mod_log_channel, third.channels, third.where) == (
+        31,
+        (33, 34),
+        "discord.servers[2]",
+    )
+    assert s.discord.shard_count is None and s.discord.shard_ids == ()
+
+
+def test_a_one_server_discord_config_is_unchanged(no_shard_env: pytest.MonkeyPatch) -> None:
+    """An existing [discord] section means exactly one server, and no sharding."""
+    s = config.parse({"discord": {"mod_log_channel": 11, "ping_on_crisis": True}})
+    assert s.discord is not None and s.discord.servers == ()
+    (only,) = s.discord.all_servers()
+    assert only == config.DiscordServer(mod_log_channel=11, ping_on_crisis=True)
+
+
+def test_every_server_may_be_a_table(no_shard_env: pytest.MonkeyPatch) -> None:
+    """Without a top-level mod log, the servers are the tables alone."""
+    s = config.parse({"discord": {"servers": [{"mod_log_channel": 21}, {"mod_log_channel": 31}]}})
+    assert s.discord is not None
+    assert [x.mod_log_channel for x in s.discord.all_servers()] == [21, 31]
+
+
+@pytest.mark.parametrize(
+    ("toml", "expected"),
+    [
+        ("[discord]\ntoken_env = 'DISCORD_TOKEN'", "discord.mod_log_channel: required"),
+        (
+            "[discord]\nmod_log_channel = 1\n[[discord.servers]]\nmod_log_channel = 2\n"
+            "[[discord.servers]]\nmoderator_role = 3",
+            "discord.servers[2].mod_log_channel: required",
+        ),
+        (
+            "[discord]\n[[discord.servers]]\nmod_log_channel = 0",
+            "discord.servers[1].mod_log_channel: required",
+        ),
+        (
+            "[discord]\nmod_log_channel = 1\n[[discord.servers]]\nmod_log_channel = 1",
+            "discord.servers[1].mod_log_channel: channel 1 is already the mod log of discord",
+        ),
+        (
+            "[discord]\n[[discord.servers]]\nmod_log_channel = 5\n"
+            "[[discord.servers]]\nmod_log_channel = 5",
+            "discord.servers[2].mod_log_channel: channel 5 is already the mod log of "
+            "discord.servers[1]",
+        ),
+        (
+            "[discord]\nmod_log_channel = 1\nchannels = [7]\n"
+            "[[discord.servers]]\nmod_log_channel = 2\nchannels = [7]",
+            "discord.servers[1].channels: channel 7 is also listed in discord.channels",
+        ),
+        (
+            "[discord]\nmod_log_channel = 1\n[[discord.servers]]\nmod_log_channel = 2\nrole = 3",
+            "discord.servers[1].role: unknown key; [[discord.servers]] takes channels",
+        ),
+        (
+            "[discord]\nmod_log_channel = 1\n[[discord.servers]]\nmod_log_channel = 2\n"
+            "channels = 3",
+            "discord.servers[1].channels: expected a list of Discord channel ids",
+        ),
+        (
+            "[discord]\nmod_log_channel = 1\n[[discord.servers]]\nmod_log_channel = 'log'",
+            "discord.servers[1].mod_log_channel: expected a Discord id",
+        ),
+        ("[discord]\nmod_log_channel = 1\nservers = 3", "discord.servers: expected an array"),
+        (
+            "[discord]\nmoderator_role = 4\n[[discord.servers]]\nmod_log_channel = 2",
+            "discord.moderator_role: belongs to the first server",
+        ),
+        (
+            "[discord]\nmod_log_channel = 1\nshard_count = 0",
+            "discord.shard_count: expected a number at least 1",
+        ),
+        (
+            "[discord]\nmod_log_channel = 1\nshard_ids = [0]",
+            "discord.shard_ids: shard ids need the number of shards: set discord.shard_count",
+        ),
+        (
+            "[discord]\nmod_log_channel = 1\nshard_count = 2\nshard_ids = [0, 2]",
+            "discord.shard_ids: 2 out of range: with discord.shard_count = 2, shard ids run "
+            "from 0 to 1",
+        ),
+        (
+            "[discord]\nmod_log_channel = 1\nshard_count = 2\nshard_ids = [1, 1]",
+            "discord.shard_ids: listed more than once: 1",
+        ),
+        (
+            "[discord]\nmod_log_channel = 1\nshard_count = 2\nshard_ids = '0,1'",
+            "discord.shard_ids: expected a list of shard ids",
+        ),
+    ],
+)
+def test_discord_mistakes_name_the_key(
+    toml: str, expected: str, tmp_path: Path, no_shard_env: pytest.MonkeyPatch
+) -> None:
+    """Each Discord mistake is one sentence naming the key, a table's by its number from 1."""
+    found = problems(toml, tmp_path)
+    assert len(found) == 1, found
+    assert expected in found[0], found[0]
+
+
+def test_the_environment_overrides_the_shards(no_shard_env: pytest.MonkeyPatch) -> None:
+    """THREADKEEPER_SHARD_COUNT and _IDS win over the file, so one file serves every process."""
+    data = {"discord": {"mod_log_channel": 1, "shard_count": 2, "shard_ids": [0]}}
+    no_shard_env.setenv("THREADKEEPER_SHARD_IDS", " 1 , 3 ")
+    no_shard_env.setenv("THREADKEEPER_SHARD_COUNT", "4")
+    s = config.parse(data)
+    assert s.discord is not None
+    assert (s.discord.shard_count, s.discord.shard_ids) == (4, (1, 3))
+    no_shard_env.delenv("THREADKEEPER_SHARD_COUNT")
+    no_shard_env.setenv("THREADKEEPER_SHARD_IDS", "1")
+    s = config.parse(data)
+    assert s.discord is not None
+    assert (s.discord.shard_count, s.discord.shard_ids) == (2, (1,))
+    no_shard_env.setenv("THREADKEEPER_SHARD_IDS", "")  # an empty variable is no override
+    s = config.parse(data)
+    assert s.discord is not None and s.discord.shard_ids == (0,)
+    assert config.parse({}).discord is None  # without [discord], the variables change nothing
+
+
+@pytest.mark.parametrize(
+    ("env", "data", "expected"),
+    [
+        (
+            {"THREADKEEPER_SHARD_COUNT": "two"},
+            {},
+            "THREADKEEPER_SHARD_COUNT: expected a whole number at least 1, got 'two'",
+        ),
+        ({"THREADKEEPER_SHARD_COUNT": "0"}, {}, "THREADKEEPER_SHARD_COUNT: expected a whole"),
+        (
+            {"THREADKEEPER_SHARD_IDS": "0;1"},
+            {"shard_count": 2},
+            "THREADKEEPER_SHARD_IDS: expected shard ids separated by commas, like 0,1; got '0;1'",
+        ),
+        (
+            {"THREADKEEPER_SHARD_IDS": "0,,1"},
+            {"shard_count": 2},
+            "THREADKEEPER_SHARD_IDS: expected",
+        ),
+        (
+            {"THREADKEEPER_SHARD_IDS": "3"},
+            {"shard_count": 2},
+            "THREADKEEPER_SHARD_IDS: 3 out of range: with discord.shard_count = 2",
+        ),
+        (
+            {"THREADKEEPER_SHARD_IDS": "1", "THREADKEEPER_SHARD_COUNT": "1"},
+            {"shard_count": 2},
+            "THREADKEEPER_SHARD_IDS: 1 out of range: with THREADKEEPER_SHARD_COUNT = 1",
+        ),
+        (
+            {"THREADKEEPER_SHARD_IDS": "0,0"},
+            {"shard_count": 2},
+            "THREADKEEPER_SHARD_IDS: listed more than once: 0",
+        ),
+        (
+            {"THREADKEEPER_SHARD_IDS": "0"},
+            {},
+            "THREADKEEPER_SHARD_IDS: shard ids need the number of shards",
+        ),
+    ],
+)
+def test_a_bad_shard_variable_is_named(
+    env: dict[str, str],
+    data: dict[str, object],
+    expected: str,
+    no_shard_env: pytest.MonkeyPatch,
+) -> None:
+    """A malformed or inconsistent environment value is an error naming the variable."""
+    for name, value in env.items():
+        no_shard_env.setenv(name, value)
+    with pytest.raises(ConfigError) as info:
+        config.parse({"discord": {"mod_log_channel": 1, **data}})
+    assert len(info.value.problems) == 1, info.value.problems
+    assert expected in info.value.problems[0], info.value.problems[0]

@@ -8,6 +8,11 @@ most about once a second per thread, a new one at 2,000 characters), locks (the 
 Appeal button), one embed per case in the mod log, and private answers (to the interaction that
 asked, or by DM).
 
+One service hosts every configured server, each known by the server its mod-log channel is in,
+with that server's own mod log, case numbers, moderator role and channels; and it connects the
+gateway shards this process holds. Actions go out over REST (partial channels, fetched threads),
+so actions owed for a server on another process's shard are carried out all the same.
+
 Nothing the model or a user writes may ping anyone: mentions are off client-wide and the one
 exception, the moderator role on a priority case, is allowed on that single message. Every
 discord.py error is translated here into the core's DeliveryError (retryable for 429 and 5xx) or
@@ -34,7 +39,7 @@ from adapters.discord import render, translate
 from adapters.discord.components import DYNAMIC_ITEMS, CaseVerb
 from bot import notices
 from bot.adapter import ALL_ACTIONS
-from bot.config import DiscordSettings, Settings
+from bot.config import DiscordServer, DiscordSettings, Settings
 from bot.errors import DeliveryError, PermissionMissing
 from bot.records import Action, Author, Case, ModCommandKind, ThreadRef
 from bot.runtime import Runtime
@@ -81,6 +86,10 @@ NONCE_CHARS = 25
 LOGIN_BACKOFF = (5.0, 900.0)
 #: Discord's error code for "a thread has already been created for this message".
 THREAD_ALREADY_CREATED = 160004
+#: Seconds before a mod-log channel Discord said was missing or hidden is looked up again.
+UNREACHABLE_RETRY = 600.0
+#: The answer to a click or command in a server the bot does not host.
+NOT_HOSTED = "This bot does not moderate this server."
 
 
 def intents() -> discord.Intents:
@@ -167,7 +176,11 @@ class _Reply:
 
 
 class ThreadkeeperClient(discord.Client):
-    """discord.py's client with mentions off and the service's hooks attached."""
+    """discord.py's client with mentions off and the service's hooks attached.
+
+    Everything the bot adds to discord.py lives here once; `ShardedThreadkeeperClient` puts
+    discord.py's AutoShardedClient under it (see `make_client`).
+    """
 
     def __init__(self, service: DiscordService, **options: Any) -> None:
         super().__init__(
@@ -194,6 +207,64 @@ class ThreadkeeperClient(discord.Client):
         self._service.remember(after)
 
 
+class ShardedThreadkeeperClient(ThreadkeeperClient, discord.AutoShardedClient):
+    """The same client over gateway shards: `shard_ids` of `shard_count`, in this one process.
+
+    The method resolution order (this class, ThreadkeeperClient, AutoShardedClient, Client) puts
+    the bot's hooks over discord.py's sharding, so nothing is written twice. Other processes run
+    the other shards from the same config with their own THREADKEEPER_SHARD_IDS.
+    """
+
+    _logged_in = False
+
+    async def setup_hook(self) -> None:
+        """As for the plain client; also notes that a login happened (see `close`)."""
+        self._logged_in = True
+        await super().setup_hook()
+
+    async def close(self) -> None:
+        """Close, even when no login happened (a refused token, a failed start).
+
+        discord.py's sharded close hands an event to a queue that only a login creates, so it
+        fails on a client that never logged in; such a client has no shards and closes as the
+        plain client does.
+        """
+        if self._logged_in:
+            await super().close()
+        else:
+            await discord.Client.close(self)
+
+
+def make_client(
+    service: DiscordService, config: DiscordSettings, **options: Any
+) -> ThreadkeeperClient:
+    """A sharded client when `shard_count` is configured, otherwise the one-connection client."""
+    if config.shard_count is None:
+        return ThreadkeeperClient(service, **options)
+    return ShardedThreadkeeperClient(
+        service,
+        shard_count=config.shard_count,
+        # None lets discord.py connect every shard, 0 to shard_count - 1.
+        shard_ids=list(config.shard_ids) or None,
+        **options,
+    )
+
+
+def syncs_commands(config: DiscordSettings) -> bool:
+    """Whether this process registers the slash commands with Discord: only shard 0's process.
+
+    Slash commands belong to the application, not to a shard or a process: one bulk overwrite
+    (PUT /applications/{id}/commands) registers them for every server, and an interaction then
+    reaches whichever process holds its server's shard, which needs the commands only in its local
+    tree to run them. So one process should write them, and it should always be the same one.
+    Shard 0 always exists, and when the shards are split across processes exactly one holds it:
+    that process syncs. Otherwise every process would overwrite the list at every restart, and in
+    a rolling deploy a process still on the old version could put the old commands back. A bot
+    without sharding, or one process holding every shard, is shard 0's process.
+    """
+    return config.shard_count is None or not config.shard_ids or 0 in config.shard_ids
+
+
 class DiscordService:
     """Carries out the core's actions on Discord and feeds it Discord's events."""
 
@@ -212,7 +283,9 @@ class DiscordService:
             raise ValueError("the [discord] section is not configured")
         self.settings = settings
         self.config: DiscordSettings = settings.discord
-        self.client = ThreadkeeperClient(self, **client_options)
+        #: Every hosted server; a server is known by the server (guild) of its mod-log channel.
+        self.servers: tuple[DiscordServer, ...] = self.config.all_servers()
+        self.client = make_client(self, self.config, **client_options)
         self.runtime: Runtime | None = None
         self.throttle = Throttle(edit_interval)
         self._login_backoff = login_backoff
@@ -221,8 +294,15 @@ class DiscordService:
         self._not_threads: set[int] = set()
         #: Messages being turned into threads right now (a redelivery must not open a second one).
         self._opening: set[int] = set()
-        #: Thread keys whose refusals go back to the clicking moderator, not into the thread.
+        #: Servers (guild ids) that have been found to host nothing, each warned about once.
         self._foreign_guilds: set[int] = set()
+        #: guild id -> its configured server, learned from the cache, from check() or over REST.
+        self._guild_servers: dict[int, DiscordServer] = {}
+        #: Mod-log channels whose guild is known.
+        self._placed: set[int] = set()
+        #: Mod-log channels Discord said were missing or hidden, and when (asked again later).
+        self._unreachable: dict[int, float] = {}
+        self._resolving = asyncio.Lock()
         self._setup_done = False
 
     # --- lifecycle -------------------------------------------------------------------------------
@@ -237,7 +317,10 @@ class DiscordService:
             return
         self._setup_done = True
         self.client.add_dynamic_items(*DYNAMIC_ITEMS)
-        _commands(self)
+        _commands(self)  # every process runs the commands of the servers on its shards
+        if not syncs_commands(self.config):
+            log.info("slash commands are synced by the process holding shard 0")
+            return
         try:
             synced = await self.client.tree.sync()
             log.info("synced %d slash commands", len(synced))
@@ -272,7 +355,13 @@ class DiscordService:
                 pause = min(pause * 2, ceiling)
 
     async def check(self) -> list[str]:
-        """Log in, then check the mod-log channel and the hosting channels: one sentence each."""
+        """Log in, then check each server's mod-log channel and hosting channels: one sentence each.
+
+        Every mod-log channel is looked up, which also teaches the service which server each one
+        is in (so actions owed for a server on another process's shard find their mod log). The
+        permission checks are made for the servers on this process's shards; the processes holding
+        the other shards check theirs.
+        """
         try:
             await self.login()
         except discord.LoginFailure:
@@ -286,27 +375,64 @@ class DiscordService:
         assert user is not None
         problems: list[str] = []
         guilds: dict[int, tuple[dict[str, Any], list[str]]] = {}
-        checks = [
-            (self.config.mod_log_channel, "the mod-log channel", translate.MODLOG_PERMISSIONS)
-        ]
-        checks += [
-            (c, "hosting channel", translate.THREAD_PERMISSIONS) for c in self.config.channels
-        ]
+        for server in self.servers:
+            problems += await self._check_server(server, user_id=user.id, guilds=guilds)
+        return problems
+
+    async def _check_server(
+        self,
+        server: DiscordServer,
+        *,
+        user_id: int,
+        guilds: dict[int, tuple[dict[str, Any], list[str]]],
+    ) -> list[str]:
+        where = "the [discord] config" if server.where == "discord" else server.where
+        problems: list[str] = []
+        home: int | None = None
+        checks = [(server.mod_log_channel, "the mod-log channel", translate.MODLOG_PERMISSIONS)]
+        checks += [(c, "hosting channel", translate.THREAD_PERMISSIONS) for c in server.channels]
         for channel_id, role, required in checks:
             try:
                 channel: dict[str, Any] = dict(await self.client.http.get_channel(channel_id))
             except (discord.NotFound, discord.Forbidden):
                 problems.append(
                     f"{role.capitalize()} {channel_id} does not exist or the bot cannot see it; "
-                    "check the id in the [discord] config and that the bot was invited there."
+                    f"check the id in {where} and that the bot was invited there."
+                )
+                continue
+            except discord.HTTPException as exc:  # one server's trouble must not stop the start
+                problems.append(
+                    f"Could not look up {role} {channel_id} ({server.where}): HTTP {exc.status}."
                 )
                 continue
             guild_id = int(channel.get("guild_id", 0))
             if not guild_id:
                 problems.append(f"{role.capitalize()} {channel_id} is not a server channel.")
                 continue
+            if channel_id == server.mod_log_channel:
+                home = guild_id
+                other = self._guild_servers.get(guild_id)
+                if other is not None and other != server:
+                    problems.append(
+                        f"The mod-log channels {other.mod_log_channel} ({other.where}) and "
+                        f"{channel_id} ({server.where}) are in the same server {guild_id}; "
+                        "a server has one mod log, so remove one of them."
+                    )
+                    return problems
+                self._place(server, guild_id)
+                if not self._holds(guild_id):
+                    return problems  # the process holding its shard checks the rest
+            elif home is not None and guild_id != home:
+                problems.append(
+                    f"Hosting channel {channel_id} ({server.where}.channels) is in server "
+                    f"{guild_id}, not in server {home} of its mod log; list it under that "
+                    "server's own [[discord.servers]] table."
+                )
+                continue
+            elif not self._holds(guild_id):
+                continue
             try:
-                guild, roles = await self._guild_and_roles(guilds, guild_id, user.id)
+                guild, roles = await self._guild_and_roles(guilds, guild_id, user_id)
             except discord.HTTPException as exc:
                 problems.append(
                     f"Could not read server {guild_id} or the bot's roles there "
@@ -314,7 +440,7 @@ class DiscordService:
                 )
                 continue
             perms = translate.channel_permissions(
-                guild=guild, channel=channel, member_roles=roles, user_id=user.id
+                guild=guild, channel=channel, member_roles=roles, user_id=user_id
             )
             lacking = translate.missing(perms, required)
             if lacking:
@@ -322,12 +448,12 @@ class DiscordService:
                     f"The bot lacks {', '.join(lacking)} in #{channel.get('name', channel_id)} "
                     f"({role}); grant them to its role or in the channel's permissions."
                 )
-            if not self.config.channels and role == "the mod-log channel":
+            if not server.channels and channel_id == server.mod_log_channel:
                 # Every channel may host threads: the bot's server-wide role must allow it.
-                server = translate.channel_permissions(
-                    guild=guild, channel={}, member_roles=roles, user_id=user.id
+                everywhere = translate.channel_permissions(
+                    guild=guild, channel={}, member_roles=roles, user_id=user_id
                 )
-                lacking = translate.missing(server, translate.THREAD_PERMISSIONS)
+                lacking = translate.missing(everywhere, translate.THREAD_PERMISSIONS)
                 if lacking:
                     problems.append(
                         f"The bot's role lacks {', '.join(lacking)} in server "
@@ -389,24 +515,104 @@ class DiscordService:
         self._not_threads.add(channel_id)
         return None
 
-    def _is_home(self, guild_id: int) -> bool:
-        """Whether a server is the one whose mod log this bot writes to.
+    # --- servers ---------------------------------------------------------------------------------
 
-        Case numbers are per server and every case goes to the one configured mod-log channel, so
-        the bot hosts threads only in that channel's server; another server needs its own config.
-        """
-        channel = self.client.get_channel(self.config.mod_log_channel)
-        home = getattr(getattr(channel, "guild", None), "id", None)
-        if home is None or home == guild_id:
+    def _holds(self, guild_id: int) -> bool:
+        """Whether this process connects the gateway shard that carries a server's events."""
+        count, held = self.config.shard_count, self.config.shard_ids
+        if count is None or not held:
             return True
-        if guild_id not in self._foreign_guilds:
-            self._foreign_guilds.add(guild_id)
-            log.warning(
-                "ignoring server %s: this bot's mod log is in server %s (run one bot per server)",
-                guild_id,
-                home,
+        return (guild_id >> 22) % count in held  # Discord's formula for a server's shard
+
+    def _place(self, server: DiscordServer, guild_id: int) -> None:
+        """Record the server (guild) a configured mod-log channel is in."""
+        self._placed.add(server.mod_log_channel)
+        self._guild_servers.setdefault(guild_id, server)
+        self._foreign_guilds.discard(guild_id)
+
+    def _cached_server(self, guild_id: int) -> DiscordServer | None:
+        """The configured server of a guild, from what is already known or in the cache."""
+        found = self._guild_servers.get(guild_id)
+        if found is not None:
+            return found
+        for server in self.servers:
+            if server.mod_log_channel in self._placed:
+                continue
+            channel = self.client.get_channel(server.mod_log_channel)
+            home = getattr(getattr(channel, "guild", None), "id", None)
+            if home is not None:
+                self._place(server, home)
+        return self._guild_servers.get(guild_id)
+
+    def _hosted(self, guild_id: int) -> DiscordServer | None:
+        """The configured server an event comes from, or None for a server the bot does not host.
+
+        Cases are numbered per server and go to that server's own mod log, so the bot hosts
+        threads only in a server one of whose mod-log channels it is in; others are ignored, with
+        one warning each. An event comes over the shard holding its server, whose channels (the
+        mod log among them) are then in the cache: no REST call is needed to decide.
+        """
+        if guild_id in self._foreign_guilds:
+            return None
+        server = self._cached_server(guild_id)
+        if server is None:
+            guild = self.client.get_guild(guild_id)
+            if guild is not None and not guild.unavailable:  # its channels are known
+                self._foreign_guilds.add(guild_id)
+                log.warning(
+                    "ignoring server %s: none of the configured mod-log channels is in it "
+                    "(add a [[discord.servers]] table to host it)",
+                    guild_id,
+                )
+        return server
+
+    def _interaction_server(self, interaction: discord.Interaction[Any]) -> DiscordServer | None:
+        """The configured server an interaction comes from, if any."""
+        guild_id = interaction.guild_id
+        return None if guild_id is None else self._hosted(guild_id)
+
+    async def _server_of(self, guild_id: int) -> DiscordServer:
+        """The configured server of a guild, asking Discord when the cache cannot say.
+
+        An owed action may be for a server whose shard another process holds (or be carried out
+        before the gateway connects), so its guild is not in this process's cache: each mod-log
+        channel not yet placed is then looked up over REST, once, until the guild is found.
+        """
+        server = self._cached_server(guild_id)
+        if server is not None:
+            return server
+        async with self._resolving:
+            for candidate in self.servers:
+                if guild_id in self._guild_servers:
+                    break
+                channel_id = candidate.mod_log_channel
+                failed = self._unreachable.get(channel_id)
+                if channel_id in self._placed or (
+                    failed is not None and time.monotonic() - failed < UNREACHABLE_RETRY
+                ):
+                    continue
+                try:
+                    with delivery(
+                        f"look up mod-log channel {channel_id}", forbidden="View Channel"
+                    ):
+                        data: dict[str, Any] = dict(await self.client.http.get_channel(channel_id))
+                except DeliveryError as exc:
+                    if exc.retryable:
+                        raise
+                    self._unreachable[channel_id] = time.monotonic()
+                    log.warning("mod-log channel %s (%s): %s", channel_id, candidate.where, exc)
+                    continue
+                home = int(data.get("guild_id") or 0)
+                if home:
+                    self._place(candidate, home)
+        found = self._guild_servers.get(guild_id)
+        if found is None:
+            raise DeliveryError(
+                f"no configured mod-log channel is in server {guild_id}; "
+                "add a [[discord.servers]] table for it",
+                retryable=False,
             )
-        return False
+        return found
 
     async def on_message(self, message: discord.Message) -> None:
         """A mention opens a thread; a message in a hosted thread is a turn; the rest is ignored."""
@@ -418,11 +624,12 @@ class DiscordService:
         if message.type not in (discord.MessageType.default, discord.MessageType.reply):
             return
         guild_id = message.guild.id
-        if not self._is_home(guild_id):
-            return  # cases are numbered per server, and the mod log belongs to one server
+        server = self._hosted(guild_id)
+        if server is None:
+            return  # cases are numbered per server, and each goes to its own server's mod log
         channel_id = message.channel.id
         parent = await self._parent_of(message.channel, channel_id)
-        role = self.config.moderator_role
+        role = server.moderator_role
         if parent is not None:
             ref = translate.thread_ref(guild_id=guild_id, parent_id=parent, thread_id=channel_id)
             state = await runtime.store.load_thread(ref.key)
@@ -439,12 +646,17 @@ class DiscordService:
             return
         if not translate.mentions(message.content, me.id):
             return
-        if self.config.channels and channel_id not in self.config.channels:
+        if server.channels and channel_id not in server.channels:
             return
-        await self._open_thread(message, runtime=runtime, me=me)
+        await self._open_thread(message, runtime=runtime, me=me, server=server)
 
     async def _open_thread(
-        self, message: discord.Message, *, runtime: Runtime, me: discord.ClientUser
+        self,
+        message: discord.Message,
+        *,
+        runtime: Runtime,
+        me: discord.ClientUser,
+        server: DiscordServer,
     ) -> None:
         assert message.guild is not None
         # A thread started from a message has the message's id, so the address is known first.
@@ -471,7 +683,7 @@ class DiscordService:
                 message,
                 ref=ref,
                 bot_id=me.id,
-                moderator_role=self.config.moderator_role,
+                moderator_role=server.moderator_role,
                 opens=True,
             )
             async with self._typing(message.id):
@@ -502,26 +714,43 @@ class DiscordService:
 
     # --- clicks and commands ---------------------------------------------------------------------
 
-    def _is_moderator(self, interaction: discord.Interaction[Any]) -> bool:
+    def _is_moderator(
+        self, interaction: discord.Interaction[Any], server: DiscordServer | None
+    ) -> bool:
+        """A moderator of this server: its own role, or Manage Threads; nobody in another."""
+        if server is None:
+            return False
         return translate.is_moderator(
             interaction.user,
-            moderator_role=self.config.moderator_role,
+            moderator_role=server.moderator_role,
             permissions=interaction.permissions,
         )
 
-    def _author(self, interaction: discord.Interaction[Any]) -> Author:
+    def _author(
+        self, interaction: discord.Interaction[Any], server: DiscordServer | None
+    ) -> Author:
         return translate.author(
             interaction.user,
-            moderator_role=self.config.moderator_role,
+            moderator_role=server.moderator_role if server is not None else 0,
             permissions=interaction.permissions,
         )
+
+    async def _refused_as_moderator(self, interaction: discord.Interaction[Any]) -> bool:
+        """Answer privately and return True unless a moderator of a hosted server asks."""
+        server = self._interaction_server(interaction)
+        if server is None:
+            await interaction.response.send_message(NOT_HOSTED, ephemeral=True)
+            return True
+        if not self._is_moderator(interaction, server):
+            await interaction.response.send_message(notices.NOT_A_MODERATOR, ephemeral=True)
+            return True
+        return False
 
     async def on_case_button(
         self, interaction: discord.Interaction[Any], *, verb: CaseVerb, case: int
     ) -> None:
         """Unlock, Uphold or Note on a case: moderators only; each becomes a case itself."""
-        if not self._is_moderator(interaction):
-            await interaction.response.send_message(notices.NOT_A_MODERATOR, ephemeral=True)
+        if await self._refused_as_moderator(interaction):
             return
         if verb == "note":
             await interaction.response.send_modal(NoteModal(service=self, case=case))
@@ -542,10 +771,9 @@ class DiscordService:
         if runtime is None or interaction.guild_id is None or interaction.channel_id is None:
             await interaction.response.send_message("Not ready yet.", ephemeral=True)
             return
-        if not self._is_home(interaction.guild_id):
-            await interaction.response.send_message(
-                "This bot moderates another server.", ephemeral=True
-            )
+        server = self._hosted(interaction.guild_id)
+        if server is None:
+            await interaction.response.send_message(NOT_HOSTED, ephemeral=True)
             return
         guild = str(interaction.guild_id)
         if thread is None and case is not None:
@@ -559,7 +787,7 @@ class DiscordService:
         )
         event = translate.mod_command(
             event_id=interaction.id,
-            moderator=self._author(interaction),
+            moderator=self._author(interaction, server),
             command=command,
             at=interaction.created_at,
             origin=origin,
@@ -599,7 +827,8 @@ class DiscordService:
             )
             return
         ref = await self._interaction_thread(interaction)
-        if runtime is None or ref is None:
+        server = self._interaction_server(interaction)
+        if runtime is None or ref is None or server is None:
             await interaction.response.send_message("This only works in a thread.", ephemeral=True)
             return
         # The buttons go at once, so a second press cannot answer twice.
@@ -608,7 +837,7 @@ class DiscordService:
             translate.end_confirmation(
                 event_id=interaction.id,
                 thread=ref,
-                author=self._author(interaction),
+                author=self._author(interaction, server),
                 confirmed=confirmed,
                 at=interaction.created_at,
             )
@@ -643,7 +872,8 @@ class DiscordService:
             return
         ref = await self._interaction_thread(interaction)
         guild_id = interaction.guild_id
-        if runtime is None or ref is None or guild_id is None or not self._is_home(guild_id):
+        server = self._interaction_server(interaction)
+        if runtime is None or ref is None or guild_id is None or server is None:
             await interaction.response.send_message(
                 "Use this inside the thread that was closed.", ephemeral=True
             )
@@ -681,7 +911,7 @@ class DiscordService:
             new_thread=translate.thread_ref(
                 guild_id=guild_id, parent_id=parent.id, thread_id=thread.id
             ),
-            author=self._author(interaction),
+            author=self._author(interaction, server),
             at=interaction.created_at,
         )
         asker = _Appellant(interaction=interaction, user_id=user_id)
@@ -710,7 +940,8 @@ class DiscordService:
         if runtime is None or interaction.guild_id is None:
             await interaction.response.send_message("Not ready yet.", ephemeral=True)
             return
-        if thread is None or not self._is_home(interaction.guild_id):
+        server = self._hosted(interaction.guild_id)
+        if thread is None or server is None:
             await interaction.response.send_message(
                 "Use this inside the thread that was closed.", ephemeral=True
             )
@@ -718,7 +949,7 @@ class DiscordService:
         event = translate.appeal(
             event_id=interaction.id,
             thread=thread,
-            author=self._author(interaction),
+            author=self._author(interaction, server),
             statement=statement[:APPEAL_CHARS],
             at=interaction.created_at,
         )
@@ -752,7 +983,8 @@ class DiscordService:
                 "Use this inside a thread I host.", ephemeral=True
             )
             return
-        if state.owner != str(interaction.user.id) and not self._is_moderator(interaction):
+        server = self._interaction_server(interaction)
+        if state.owner != str(interaction.user.id) and not self._is_moderator(interaction, server):
             await interaction.response.send_message(
                 "Only the thread's user and moderators can see its status.", ephemeral=True
             )
@@ -768,9 +1000,8 @@ class DiscordService:
         )
 
     async def show_case(self, interaction: discord.Interaction[Any], number: int) -> None:
-        """`/case`: one case, privately, for moderators."""
-        if not self._is_moderator(interaction):
-            await interaction.response.send_message(notices.NOT_A_MODERATOR, ephemeral=True)
+        """`/case`: one case, privately, for moderators of this server."""
+        if await self._refused_as_moderator(interaction):
             return
         case = None
         if self.runtime is not None and interaction.guild_id is not None:
@@ -784,8 +1015,7 @@ class DiscordService:
 
     async def unlock_here(self, interaction: discord.Interaction[Any]) -> None:
         """`/unlock` inside a thread: moderators only."""
-        if not self._is_moderator(interaction):
-            await interaction.response.send_message(notices.NOT_A_MODERATOR, ephemeral=True)
+        if await self._refused_as_moderator(interaction):
             return
         ref = await self._interaction_thread(interaction)
         if ref is None:
@@ -840,7 +1070,7 @@ class DiscordService:
         if kind == "ignored":
             return  # Discord keeps the thread locked; the core has already refused the turn
         if kind == "case":
-            await self._post_case(case, key=key)
+            await self._post_case(case, key=key, ref=ref)
             return
         text = notices.for_platform(
             action.text,
@@ -894,15 +1124,20 @@ class DiscordService:
             with delivery(f"lock thread {ref.thread}", forbidden="Manage Threads"):
                 raise exc
 
-    async def _post_case(self, case: Case | None, *, key: str) -> None:
+    async def _post_case(self, case: Case | None, *, key: str, ref: ThreadRef) -> None:
+        """One embed in the mod log of the case's own server."""
         if case is None:
             raise DeliveryError("a case action came without its case", retryable=False)
-        channel = self.client.get_partial_messageable(
-            self.config.mod_log_channel,
-            guild_id=int(case.workspace) if case.workspace.isdigit() else None,
-        )
-        role = self.config.moderator_role
-        ping = self.config.ping_on_crisis and role and case.priority
+        workspace = next((w for w in (case.workspace, ref.workspace) if w.isdigit()), None)
+        if workspace is None:
+            raise DeliveryError(f"case #{case.number} names no Discord server", retryable=False)
+        guild_id = int(workspace)
+        server = await self._server_of(guild_id)
+        # A partial channel needs no cache: the case is posted over REST even when the server is
+        # on a shard this process does not hold.
+        channel = self.client.get_partial_messageable(server.mod_log_channel, guild_id=guild_id)
+        role = server.moderator_role
+        ping = server.ping_on_crisis and role and case.priority
         with delivery("post to the mod-log channel", forbidden="Send Messages, Embed Links"):
             if ping:
                 await channel.send(

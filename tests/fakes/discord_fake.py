@@ -37,6 +37,16 @@ OWNER_ID = 900000000000000999
 MOD_ROLE_ID = 900000000000000301
 BOT_ROLE_ID = 900000000000000302
 
+#: A second server, added with `FakeDiscord.add_second_server()`. Its id puts it on shard 0 of 2,
+#: while GUILD_ID is on shard 1 of 2 (a server's shard is `(id >> 22) % shard_count`).
+GUILD_B_ID = 900000000004194305
+CHANNEL_B_ID = 900000000004194310
+MODLOG_B_ID = 900000000004194320
+MOD_ROLE_B_ID = 900000000004194301
+BOT_ROLE_B_ID = 900000000004194302
+#: A member of both servers who moderates only server B (MOD_ID moderates only server A).
+MOD_B_ID = 900000000000000205
+
 #: What the invite URL asks for (see adapters/discord/README.md), as the bot's role.
 BOT_PERMISSIONS = discord.Permissions(
     view_channel=True,
@@ -90,7 +100,12 @@ Handler = Callable[[dict[str, str], Any], Any]
 
 
 class FakeDiscord:
-    """One guild with a text channel, a mod-log channel, users, roles, threads and messages."""
+    """One guild with a text channel, a mod-log channel, users, roles, threads and messages.
+
+    `add_second_server()` adds a second guild (every user is a member of both). Channels, roles,
+    messages, threads and interactions carry the guild they belong to; a sharded client is sent
+    only the guilds on the shards it identified with.
+    """
 
     def __init__(self) -> None:
         self._ids = itertools.count(discord.utils.time_snowflake(datetime.now(UTC)))
@@ -106,6 +121,10 @@ class FakeDiscord:
             MOD_ID: self.user_payload(MOD_ID, "mo"),
             OTHER_BOT_ID: self.user_payload(OTHER_BOT_ID, "otherbot", bot=True),
         }
+        #: Guild id -> name.
+        self.guilds: dict[int, str] = {GUILD_ID: "Test server"}
+        #: Role id -> its guild, for roles not of GUILD_ID.
+        self.role_guilds: dict[int, int] = {}
         everyone = discord.Permissions(
             view_channel=True,
             send_messages=True,
@@ -177,12 +196,14 @@ class FakeDiscord:
         }
 
     @staticmethod
-    def text_channel_payload(channel_id: int, name: str) -> dict[str, Any]:
+    def text_channel_payload(
+        channel_id: int, name: str, *, guild_id: int = GUILD_ID
+    ) -> dict[str, Any]:
         """A guild text channel."""
         return {
             "id": str(channel_id),
             "type": 0,
-            "guild_id": str(GUILD_ID),
+            "guild_id": str(guild_id),
             "name": name,
             "position": 0,
             "permission_overwrites": [],
@@ -195,10 +216,24 @@ class FakeDiscord:
             "flags": 0,
         }
 
-    def member_payload(self, user_id: int, *, with_user: bool = False) -> dict[str, Any]:
-        """A guild member object (the message form has no `user`)."""
+    def guild_of_role(self, role_id: int) -> int:
+        """The guild a role belongs to."""
+        return self.role_guilds.get(role_id, GUILD_ID)
+
+    def guild_of(self, channel_id: int) -> int:
+        """The guild of a channel or thread (GUILD_ID for one the fake does not know)."""
+        channel = self.channels.get(channel_id)
+        if channel is None or "guild_id" not in channel:
+            return GUILD_ID
+        return int(channel["guild_id"])
+
+    def member_payload(
+        self, user_id: int, *, with_user: bool = False, guild_id: int = GUILD_ID
+    ) -> dict[str, Any]:
+        """A guild member object (the message form has no `user`), with its roles in that guild."""
+        roles = [r for r in self.member_roles[user_id] if self.guild_of_role(r) == guild_id]
         member: dict[str, Any] = {
-            "roles": [str(r) for r in self.member_roles[user_id]],
+            "roles": [str(r) for r in roles],
             "joined_at": iso(datetime(2025, 1, 1, tzinfo=UTC)),
             "deaf": False,
             "mute": False,
@@ -213,11 +248,12 @@ class FakeDiscord:
             member["user"] = self.users[user_id]
         return member
 
-    def permissions_of(self, user_id: int) -> discord.Permissions:
-        """A member's guild-wide permissions from their roles."""
-        value = int(self.roles[GUILD_ID]["permissions"])
+    def permissions_of(self, user_id: int, guild_id: int = GUILD_ID) -> discord.Permissions:
+        """A member's guild-wide permissions from their roles in that guild."""
+        value = int(self.roles[guild_id]["permissions"])
         for role in self.member_roles[user_id]:
-            value |= int(self.roles[role]["permissions"])
+            if self.guild_of_role(role) == guild_id:
+                value |= int(self.roles[role]["permissions"])
         return discord.Permissions(value)
 
     def set_bot_permissions(self, permissions: discord.Permissions) -> None:
@@ -229,11 +265,36 @@ class FakeDiscord:
                 "GUILD_ROLE_UPDATE", {"guild_id": str(GUILD_ID), "role": self.roles[BOT_ROLE_ID]}
             )
 
-    def guild_payload(self) -> dict[str, Any]:
+    def add_second_server(self) -> None:
+        """Server B: #general-b and #mod-log-b, its own moderator role (held by MOD_B_ID) and bot
+        role; every user is a member, and MOD_ID holds no role there."""
+        everyone = self.roles[GUILD_ID]["permissions"]
+        self.guilds[GUILD_B_ID] = "Server B"
+        self.users[MOD_B_ID] = self.user_payload(MOD_B_ID, "bea")
+        self.member_roles[MOD_B_ID] = []
+        for role_id, name, permissions, position in (
+            (GUILD_B_ID, "@everyone", int(everyone), 0),
+            (MOD_ROLE_B_ID, "moderators", int(everyone), 1),
+            (BOT_ROLE_B_ID, "threadkeeper", BOT_PERMISSIONS.value, 2),
+        ):
+            self.roles[role_id] = self.role_payload(role_id, name, permissions, position)
+            self.role_guilds[role_id] = GUILD_B_ID
+        self.member_roles[BOT_ID].append(BOT_ROLE_B_ID)
+        self.member_roles[MOD_B_ID].append(MOD_ROLE_B_ID)
+        for channel_id, name in ((CHANNEL_B_ID, "general-b"), (MODLOG_B_ID, "mod-log-b")):
+            self.channels[channel_id] = self.text_channel_payload(
+                channel_id, name, guild_id=GUILD_B_ID
+            )
+
+    def shard_of(self, guild_id: int, shard_count: int) -> int:
+        """The shard that carries a guild's events (Discord's formula)."""
+        return (guild_id >> 22) % shard_count
+
+    def guild_payload(self, guild_id: int = GUILD_ID) -> dict[str, Any]:
         """The guild as GET /guilds/{id} returns it."""
         return {
-            "id": str(GUILD_ID),
-            "name": "Test server",
+            "id": str(guild_id),
+            "name": self.guilds[guild_id],
             "icon": None,
             "splash": None,
             "discovery_splash": None,
@@ -243,7 +304,7 @@ class FakeDiscord:
             "verification_level": 0,
             "default_message_notifications": 0,
             "explicit_content_filter": 0,
-            "roles": list(self.roles.values()),
+            "roles": [r for i, r in self.roles.items() if self.guild_of_role(i) == guild_id],
             "emojis": [],
             "features": [],
             "mfa_level": 0,
@@ -262,9 +323,10 @@ class FakeDiscord:
             "premium_progress_bar_enabled": False,
         }
 
-    def guild_create_payload(self) -> dict[str, Any]:
+    def guild_create_payload(self, guild_id: int = GUILD_ID) -> dict[str, Any]:
         """GUILD_CREATE: the guild with its channels, active threads and the bot's member."""
-        payload = self.guild_payload()
+        payload = self.guild_payload(guild_id)
+        mine = [c for c in self.channels.values() if c.get("guild_id") == str(guild_id)]
         payload.update(
             {
                 "joined_at": iso(),
@@ -272,12 +334,10 @@ class FakeDiscord:
                 "unavailable": False,
                 "member_count": len(self.users),
                 "voice_states": [],
-                "members": [self.member_payload(BOT_ID, with_user=True)],
-                "channels": [c for c in self.channels.values() if c["type"] == 0],
+                "members": [self.member_payload(BOT_ID, with_user=True, guild_id=guild_id)],
+                "channels": [c for c in mine if c["type"] == 0],
                 "threads": [
-                    c
-                    for c in self.channels.values()
-                    if c["type"] == 11 and not c["thread_metadata"]["archived"]
+                    c for c in mine if c["type"] == 11 and not c["thread_metadata"]["archived"]
                 ],
                 "presences": [],
                 "stage_instances": [],
@@ -287,16 +347,26 @@ class FakeDiscord:
         )
         return payload
 
-    def ready_payload(self) -> dict[str, Any]:
-        """READY: who the bot is and which guilds will follow."""
-        return {
+    def guilds_on(self, shard: list[int] | None = None) -> list[int]:
+        """The guilds a connection identified with `shard` ([id, count]) receives; all without."""
+        if shard is None:
+            return list(self.guilds)
+        shard_id, count = shard
+        return [g for g in self.guilds if self.shard_of(g, count) == shard_id]
+
+    def ready_payload(self, shard: list[int] | None = None) -> dict[str, Any]:
+        """READY: who the bot is and which guilds will follow (those on `shard`, when sharded)."""
+        payload: dict[str, Any] = {
             "v": 10,
             "user": self.users[BOT_ID],
-            "guilds": [{"id": str(GUILD_ID), "unavailable": True}],
+            "guilds": [{"id": str(g), "unavailable": True} for g in self.guilds_on(shard)],
             "session_id": "fake-session",
             "resume_gateway_url": "ws://127.0.0.1:1",
             "application": {"id": str(APP_ID), "flags": 0},
         }
+        if shard is not None:
+            payload["shard"] = list(shard)
+        return payload
 
     def application_payload(self) -> dict[str, Any]:
         """GET /oauth2/applications/@me."""
@@ -329,18 +399,22 @@ class FakeDiscord:
         flags: int = 0,
     ) -> dict[str, Any]:
         """A message object as MESSAGE_CREATE and the REST API carry it."""
+        guild_id = self.guild_of(channel_id)
         message: dict[str, Any] = {
             "id": str(message_id or self.snowflake()),
             "channel_id": str(channel_id),
-            "guild_id": str(GUILD_ID),
+            "guild_id": str(guild_id),
             "author": self.users[author_id],
-            "member": self.member_payload(author_id),
+            "member": self.member_payload(author_id, guild_id=guild_id),
             "content": content,
             "timestamp": iso(),
             "edited_timestamp": None,
             "tts": False,
             "mention_everyone": False,
-            "mentions": [{**self.users[u], "member": self.member_payload(u)} for u in mention_ids],
+            "mentions": [
+                {**self.users[u], "member": self.member_payload(u, guild_id=guild_id)}
+                for u in mention_ids
+            ],
             "mention_roles": [],
             "attachments": [],
             "embeds": embeds or [],
@@ -370,11 +444,27 @@ class FakeDiscord:
         self.client._connection.parsers[event](payload)
 
     async def connect(self) -> None:
-        """READY then GUILD_CREATE; returns when discord.py says it is ready."""
-        assert self.client is not None
-        self.emit("READY", self.ready_payload())
-        self.emit("GUILD_CREATE", self.guild_create_payload())
-        await asyncio.wait_for(self.client.wait_until_ready(), 5)
+        """READY then GUILD_CREATE per guild; returns when discord.py says it is ready.
+
+        A sharded client (AutoShardedClient) gets one READY per shard it holds, carrying `shard`,
+        and only the guilds on those shards. Its shard list is set as `launch_shards` would set
+        it when connecting over real websockets (see test_e2e.py for that path).
+        """
+        client = self.client
+        assert client is not None
+        if isinstance(client, discord.AutoShardedClient):
+            assert client.shard_count is not None
+            held = client.shard_ids or list(range(client.shard_count))
+            client._connection.shard_count = client.shard_count
+            client._connection.shard_ids = held
+            shards: list[list[int] | None] = [[i, client.shard_count] for i in held]
+        else:
+            shards = [None]
+        for shard in shards:
+            self.emit("READY", self.ready_payload(shard))
+            for guild_id in self.guilds_on(shard):
+                self.emit("GUILD_CREATE", self.guild_create_payload(guild_id))
+        await asyncio.wait_for(client.wait_until_ready(), 5)
 
     def say(
         self,
@@ -403,26 +493,27 @@ class FakeDiscord:
         self, *, kind: int, user_id: int, channel_id: int, data: dict[str, Any]
     ) -> dict[str, Any]:
         channel = dict(self.channels[channel_id])
-        permissions = self.permissions_of(user_id)
+        guild_id = self.guild_of(channel_id)
+        permissions = self.permissions_of(user_id, guild_id)
         return {
             "id": str(self.snowflake()),
             "application_id": str(APP_ID),
             "type": kind,
             "token": f"token-{self.snowflake()}",
             "version": 1,
-            "guild_id": str(GUILD_ID),
-            "guild": {"id": str(GUILD_ID), "locale": "en-US", "features": []},
+            "guild_id": str(guild_id),
+            "guild": {"id": str(guild_id), "locale": "en-US", "features": []},
             "channel_id": str(channel_id),
             "channel": channel,
             "member": {
-                **self.member_payload(user_id, with_user=True),
+                **self.member_payload(user_id, with_user=True, guild_id=guild_id),
                 "permissions": str(permissions.value),
             },
             "app_permissions": str(BOT_PERMISSIONS.value),
             "locale": "en-US",
             "guild_locale": "en-US",
             "entitlements": [],
-            "authorizing_integration_owners": {"0": str(GUILD_ID)},
+            "authorizing_integration_owners": {"0": str(guild_id)},
             "context": 0,
             "attachment_size_limit": 10485760,
             "data": data,
@@ -479,12 +570,53 @@ class FakeDiscord:
         self.emit("INTERACTION_CREATE", payload)
         return payload
 
+    @staticmethod
+    def thread_payload(
+        thread_id: int,
+        parent: dict[str, Any],
+        *,
+        name: str,
+        kind: int = 11,
+        auto_archive: int = 1440,
+    ) -> dict[str, Any]:
+        """A thread the bot started in `parent` (a channel payload)."""
+        return {
+            "id": str(thread_id),
+            "type": kind,
+            "guild_id": parent["guild_id"],
+            "parent_id": parent["id"],
+            "owner_id": str(BOT_ID),
+            "name": name,
+            "last_message_id": None,
+            "message_count": 0,
+            "member_count": 1,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "total_message_sent": 0,
+            "thread_metadata": {
+                "archived": False,
+                "auto_archive_duration": auto_archive,
+                "archive_timestamp": iso(),
+                "locked": False,
+                "create_timestamp": iso(),
+            },
+        }
+
+    def add_thread(self, parent_id: int, name: str = "earlier thread") -> int:
+        """A thread that exists on Discord already, with no gateway event (as if another process,
+        on another shard, had opened it); returns its id."""
+        thread_id = self.snowflake()
+        self.channels[thread_id] = self.thread_payload(
+            thread_id, self.channels[parent_id], name=name
+        )
+        return thread_id
+
     def drop_thread_from_cache(self, thread_id: int) -> None:
         """Archive a thread and make discord.py forget it, as happens after auto-archive."""
         thread = self.channels[thread_id]
         thread["thread_metadata"]["archived"] = True
         assert self.client is not None
-        guild = self.client.get_guild(GUILD_ID)
+        guild = self.client.get_guild(int(thread["guild_id"]))
         assert guild is not None
         # Discord sends THREAD_UPDATE with archived=True; discord.py drops the thread from cache.
         self.emit("THREAD_UPDATE", thread)
@@ -607,13 +739,15 @@ class FakeDiscord:
 
         @route("GET", "/guilds/{guild_id}")
         def guild(p: dict[str, str], body: Any) -> Any:
-            if int(p["guild_id"]) != GUILD_ID:
+            if int(p["guild_id"]) not in self.guilds:
                 raise FakeHTTPError(404, 10004, "Unknown Guild")
-            return self.guild_payload()
+            return self.guild_payload(int(p["guild_id"]))
 
         @route("GET", "/guilds/{guild_id}/members/{member_id}")
         def member(p: dict[str, str], body: Any) -> Any:
-            return self.member_payload(int(p["member_id"]), with_user=True)
+            return self.member_payload(
+                int(p["member_id"]), with_user=True, guild_id=int(p["guild_id"])
+            )
 
         @route("GET", "/channels/{channel_id}")
         def get_channel(p: dict[str, str], body: Any) -> Any:
@@ -625,7 +759,8 @@ class FakeDiscord:
             meta = channel.get("thread_metadata")
             if meta is None:
                 raise FakeHTTPError(400, 50024, "Cannot execute action on this channel type")
-            if "locked" in body and not self.permissions_of(BOT_ID).manage_threads:
+            perms = self.permissions_of(BOT_ID, int(channel.get("guild_id", GUILD_ID)))
+            if "locked" in body and not perms.manage_threads:
                 raise FakeHTTPError(403, 50013, "Missing Permissions")
             for key in ("locked", "archived"):
                 if key in body:
@@ -642,7 +777,7 @@ class FakeDiscord:
         @route("POST", "/channels/{channel_id}/messages")
         def send(p: dict[str, str], body: Any) -> Any:
             channel = self._channel(p["channel_id"])
-            perms = self.permissions_of(BOT_ID)
+            perms = self.permissions_of(BOT_ID, int(channel.get("guild_id", GUILD_ID)))
             is_thread = channel["type"] == 11
             if not (perms.send_messages_in_threads if is_thread else perms.send_messages):
                 raise FakeHTTPError(403, 50013, "Missing Permissions")
@@ -697,27 +832,9 @@ class FakeDiscord:
             if thread_id in self.channels:
                 raise FakeHTTPError(400, 160004, "A thread has already been created for this")
             starter = self.messages.get(thread_id)
-            thread = {
-                "id": str(thread_id),
-                "type": 11,
-                "guild_id": str(GUILD_ID),
-                "parent_id": parent["id"],
-                "owner_id": str(BOT_ID),
-                "name": body["name"],
-                "last_message_id": None,
-                "message_count": 0,
-                "member_count": 1,
-                "rate_limit_per_user": 0,
-                "flags": 0,
-                "total_message_sent": 0,
-                "thread_metadata": {
-                    "archived": False,
-                    "auto_archive_duration": body["auto_archive_duration"],
-                    "archive_timestamp": iso(),
-                    "locked": False,
-                    "create_timestamp": iso(),
-                },
-            }
+            thread = self.thread_payload(
+                thread_id, parent, name=body["name"], auto_archive=body["auto_archive_duration"]
+            )
             self.channels[thread_id] = thread
             if starter is not None:
                 starter["thread"] = thread
@@ -730,27 +847,13 @@ class FakeDiscord:
             if parent["type"] != 0:
                 raise FakeHTTPError(400, 50024, "Cannot execute action on this channel type")
             thread_id = self.snowflake()
-            thread = {
-                "id": str(thread_id),
-                "type": body.get("type", 11),
-                "guild_id": str(GUILD_ID),
-                "parent_id": parent["id"],
-                "owner_id": str(BOT_ID),
-                "name": body["name"],
-                "last_message_id": None,
-                "message_count": 0,
-                "member_count": 1,
-                "rate_limit_per_user": 0,
-                "flags": 0,
-                "total_message_sent": 0,
-                "thread_metadata": {
-                    "archived": False,
-                    "auto_archive_duration": body.get("auto_archive_duration", 1440),
-                    "archive_timestamp": iso(),
-                    "locked": False,
-                    "create_timestamp": iso(),
-                },
-            }
+            thread = self.thread_payload(
+                thread_id,
+                parent,
+                name=body["name"],
+                kind=body.get("type", 11),
+                auto_archive=body.get("auto_archive_duration", 1440),
+            )
             self.channels[thread_id] = thread
             self.emit("THREAD_CREATE", {**thread, "newly_created": True})
             return thread

@@ -2,7 +2,9 @@
 
 The same fake Discord answers the REST calls (over real HTTP, with Discord's exact content type)
 and its gateway events travel over a real websocket: HELLO, IDENTIFY, READY, GUILD_CREATE, then
-MESSAGE_CREATE and INTERACTION_CREATE as users act. Nothing in discord.py is replaced.
+MESSAGE_CREATE and INTERACTION_CREATE as users act. Nothing in discord.py is replaced. A sharded
+client opens one websocket per shard, each identifying with `shard: [id, count]`; each gets the
+READY and the servers of its own shard, and later events go to the socket of their server's shard.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -22,10 +25,21 @@ from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 
 from adapters.discord.service import DiscordService
 from bot.assistant.offline import NoClassifier, OfflineAssistant
+from bot.config import DiscordServer
 from bot.runtime import Runtime
 from bot.store import open_store
 from tests.adapters.discord.conftest import settings
-from tests.fakes.discord_fake import MOD_ID, MODLOG_ID, FakeDiscord, FakeHTTPError
+from tests.fakes.discord_fake import (
+    CHANNEL_B_ID,
+    GUILD_B_ID,
+    GUILD_ID,
+    MOD_ID,
+    MOD_ROLE_B_ID,
+    MODLOG_B_ID,
+    MODLOG_ID,
+    FakeDiscord,
+    FakeHTTPError,
+)
 
 JSON = {"Content-Type": "application/json"}
 
@@ -36,7 +50,13 @@ class LocalDiscord:
     def __init__(self, fake: FakeDiscord) -> None:
         self.fake = fake
         self.identified = asyncio.Event()
-        self._queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+        #: The `shard` field of each IDENTIFY, in order (None from an unsharded client).
+        self.identifies: list[list[int] | None] = []
+        #: Events waiting for each connection, by shard id (None: the one unsharded connection).
+        self._queues: defaultdict[int | None, asyncio.Queue[dict[str, Any]]] = defaultdict(
+            asyncio.Queue
+        )
+        self._shard_count: int | None = None
         self._seq = 0
         fake.emit_hook = self._emit
         app = web.Application()
@@ -53,8 +73,16 @@ class LocalDiscord:
         self.port = self.runner.addresses[0][1]
 
     def _emit(self, event: str, payload: dict[str, Any]) -> None:
+        """Queue an event for the connection of its server's shard (Discord sends it only there)."""
+        shard: int | None = None
+        guild = payload.get("guild_id")
+        if self._shard_count is not None:  # direct messages go to shard 0
+            shard = 0 if guild is None else self.fake.shard_of(int(guild), self._shard_count)
+        self._send(shard, event, payload)
+
+    def _send(self, shard: int | None, event: str, payload: dict[str, Any]) -> None:
         self._seq += 1
-        self._queue.put_nowait({"op": 0, "t": event, "s": self._seq, "d": payload})
+        self._queues[shard].put_nowait({"op": 0, "t": event, "s": self._seq, "d": payload})
 
     async def _rest(self, request: web.Request) -> web.Response:
         body = await request.json() if request.can_read_body else None
@@ -74,7 +102,7 @@ class LocalDiscord:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
         await ws.send_str(json.dumps({"op": 10, "d": {"heartbeat_interval": 45000}}))
-        writer = asyncio.create_task(self._write(ws))
+        writer: asyncio.Task[None] | None = None
         try:
             async for message in ws:
                 if message.type != WSMsgType.TEXT:
@@ -83,20 +111,28 @@ class LocalDiscord:
                 if frame["op"] == 2:  # IDENTIFY
                     assert frame["d"]["token"] == "fake-token"
                     assert frame["d"]["intents"] & discord.Intents(message_content=True).value
+                    shard: list[int] | None = frame["d"].get("shard")
+                    self.identifies.append(shard)
+                    key = None
+                    if shard is not None:
+                        key, self._shard_count = shard
+                    self._send(key, "READY", self.fake.ready_payload(shard))
+                    for guild_id in self.fake.guilds_on(shard):
+                        self._send(key, "GUILD_CREATE", self.fake.guild_create_payload(guild_id))
+                    writer = asyncio.create_task(self._write(ws, self._queues[key]))
                     self.identified.set()
-                    self._emit("READY", self.fake.ready_payload())
-                    self._emit("GUILD_CREATE", self.fake.guild_create_payload())
                 elif frame["op"] == 1:  # heartbeat
                     await ws.send_str(json.dumps({"op": 11}))
         finally:
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await writer
+            if writer is not None:
+                writer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await writer
         return ws
 
-    async def _write(self, ws: web.WebSocketResponse) -> None:
+    async def _write(self, ws: web.WebSocketResponse, queue: asyncio.Queue[dict[str, Any]]) -> None:
         while True:
-            frame = await self._queue.get()
+            frame = await queue.get()
             await ws.send_str(json.dumps(frame))
 
 
@@ -174,6 +210,57 @@ async def test_serve_against_a_local_discord(
         await until(lambda: len(fake.sent(MODLOG_ID)) == 2)
         await until(lambda: fake.followups)  # the answer comes after the core has finished
         assert fake.followups[-1]["content"] == "Done: unlock (case #2)."
+    finally:
+        serving.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
+        await store.close()
+    assert service.client.is_closed()
+
+
+@pytest.mark.parametrize(("held", "syncs"), [((0, 1), True), ((1,), False)])
+async def test_a_sharded_process_identifies_each_shard_and_serves_its_servers(
+    local: LocalDiscord,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    held: tuple[int, ...],
+    syncs: bool,
+) -> None:
+    """Each held shard identifies with [id, count]; its servers are served; shard 0's syncs."""
+    monkeypatch.setenv("DISCORD_TOKEN", "fake-token")
+    fake = local.fake
+    fake.add_second_server()
+    assert fake.shard_of(GUILD_ID, 2) == 1 and fake.shard_of(GUILD_B_ID, 2) == 0
+    server_b = DiscordServer(mod_log_channel=MODLOG_B_ID, moderator_role=MOD_ROLE_B_ID)
+    config = settings(servers=(server_b,), shard_count=2, shard_ids=held)
+    store = await open_store(str(tmp_path / "bot.db"))
+    service = DiscordService(config, edit_interval=0.0, guild_ready_timeout=0.05)
+
+    async def at_once(shard_id: int | None, *, initial: bool = False) -> None:
+        """discord.py waits 5 s between IDENTIFYs (Discord's limit); this gateway has none."""
+
+    monkeypatch.setattr(service.client, "before_identify_hook", at_once)
+    runtime = Runtime(
+        settings=config,
+        store=store,
+        assistant=OfflineAssistant(),
+        classifier=NoClassifier(),
+        adapters={"discord": service},
+        delivery_backoff=(0.0, 0.0),
+    )
+    serving = asyncio.create_task(service.serve(runtime))
+    try:
+        await until(service.client.is_ready)
+        assert local.identifies == [[i, 2] for i in held]
+        assert bool(fake.commands) is syncs
+        a = int(fake.say("hello there", mention_bot=True)["id"])  # server A: shard 1
+        b = int(fake.say("hello there", mention_bot=True, channel=CHANNEL_B_ID)["id"])  # shard 0
+        await until(lambda: fake.sent(a))
+        if 0 in held:
+            await until(lambda: fake.sent(b))
+        else:  # shard 0 is another process's: this one never hears of server B
+            await asyncio.sleep(0.2)
+            assert not fake.sent(b) and service.client.get_guild(GUILD_B_ID) is None
     finally:
         serving.cancel()
         with contextlib.suppress(asyncio.CancelledError):
