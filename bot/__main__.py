@@ -204,11 +204,11 @@ def _run_until_stopped(
 
 
 @contextlib.asynccontextmanager
-async def _sweep(runtime: Runtime, store: Store) -> AsyncIterator[None]:
-    """With a store several processes share, take over a dead process's owed actions each minute.
+async def _sweep(runtime: Runtime, store: Store, every: float) -> AsyncIterator[None]:
+    """With a store several processes share, take over what a dead process left, every `every` s.
 
-    Only leased stores (PostgreSQL) do this: there a fresh action belongs to its committer until
-    its lease runs out, so a sweep never repeats what a live process is doing.
+    Only leased stores (PostgreSQL) do this: there an accepted message or a fresh action belongs
+    to its process until its lease runs out, so a sweep never repeats what a live process does.
     """
     if getattr(store, "claim_owed_actions", None) is None:
         yield
@@ -216,11 +216,11 @@ async def _sweep(runtime: Runtime, store: Store) -> AsyncIterator[None]:
 
     async def loop() -> None:
         while True:
-            await asyncio.sleep(60)
+            await asyncio.sleep(every)
             try:
                 await runtime.recover()
             except ThreadkeeperError:
-                log.exception("sweeping owed actions failed; trying again in a minute")
+                log.exception("sweeping for a dead process's work failed; trying again later")
 
     task = asyncio.create_task(loop())
     try:
@@ -303,7 +303,8 @@ async def _services(settings: config_mod.Settings, store_path: str | None, life:
         recovered = await runtime.recover()
         if recovered:
             log.info("carried out %d actions owed from before a restart", recovered)
-        async with _retention(settings, store), _sweep(runtime, store):
+        every = settings.storage.sweep_interval.total_seconds()
+        async with _retention(settings, store), _sweep(runtime, store, every):
             await asyncio.gather(*(service.serve(runtime) for service in services))
         return 0
     finally:

@@ -42,8 +42,9 @@ def policy_text(settings: Settings) -> str:
 
 async def make_store(settings: Settings, path: str | None = None) -> Store:
     """Open the configured store (or the one at `path`) with migrations applied."""
+    storage = settings.storage
     return await open_store(
-        path or settings.storage.path, excerpt_chars=settings.storage.excerpt_chars
+        path or storage.path, excerpt_chars=storage.excerpt_chars, lease=storage.lease
     )
 
 

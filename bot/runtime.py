@@ -60,6 +60,8 @@ from bot.store.codec import assessment_to_json, incoming_from_json, incoming_to_
 
 log = logging.getLogger(__name__)
 
+#: Verdicts of a message handled without committing a decision (so it leaves the inbox by hand).
+UNDECIDED = frozenset({"not_hosted", "not_a_turn"})
 #: Actions whose visible text is the assistant's reply.
 REPLY_KINDS = frozenset({"reply", "redirect"})
 #: Attempts and pauses (seconds) for an action a platform failed to carry out.
@@ -458,14 +460,11 @@ class Runtime:
         """The turn of an accepted message (lane held); its inbox row goes with the decision."""
         token = HANDLING.set(msg)
         try:
-            outcome = (
-                Outcome(verdict="not_a_turn") if msg.author.is_bot else await self._turn(msg)
-            )
+            outcome = Outcome(verdict="not_a_turn") if msg.author.is_bot else await self._turn(msg)
         finally:
             HANDLING.reset(token)
-        if outcome.verdict != "duplicate":
-            # A turn that commits removes the row itself; one that does not (not hosted, not a
-            # turn) must not be decided again.
+        if outcome.verdict in UNDECIDED:
+            # A decision's commit removes the message from the inbox; these make none.
             await self.store.forget_event(msg.event_id)
         return outcome
 

@@ -338,3 +338,37 @@ def test_a_bad_shard_variable_is_named(
         config.parse({"discord": {"mod_log_channel": 1, **data}})
     assert len(info.value.problems) == 1, info.value.problems
     assert expected in info.value.problems[0], info.value.problems[0]
+
+
+# --- storage for several processes, and the Slack API address ---------------------------------
+
+
+def test_storage_url_leases_and_sweeps(tmp_path: Path) -> None:
+    """storage.url names the PostgreSQL database; lease and sweep are seconds."""
+    path = tmp_path / "c.toml"
+    path.write_text(
+        '[storage]\nurl = "postgresql://tk@db/tk"\nlease_seconds = 30\nsweep_seconds = 5\n'
+        '[slack]\nmod_log_channel = "C1"\napi_url = "https://slack-gov.com/api/"\n',
+        encoding="utf-8",
+    )
+    s = config.load(path)
+    assert s.storage.path == "postgresql://tk@db/tk"
+    assert s.storage.lease == timedelta(seconds=30)
+    assert s.storage.sweep_interval == timedelta(seconds=5)
+    assert s.slack is not None and s.slack.api_url == "https://slack-gov.com/api/"
+    assert config.Settings().storage.lease == timedelta(minutes=5)
+
+
+def test_storage_and_slack_api_errors_name_the_key(tmp_path: Path) -> None:
+    """path and url together, a lease under a second, an API URL without its slash."""
+    found = problems(
+        '[storage]\npath = "a.db"\nurl = "postgresql://x/y"\nlease_seconds = 0\n'
+        '[slack]\nmod_log_channel = "C1"\napi_url = "https://slack.com/api"\n',
+        tmp_path,
+    )
+    assert any(
+        p.endswith("storage.url: give storage.path or storage.url, not both (one setting)")
+        for p in found
+    ), found
+    assert any("storage.lease_seconds" in p for p in found), found
+    assert any("slack.api_url" in p and "ending in '/'" in p for p in found), found

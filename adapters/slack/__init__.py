@@ -18,7 +18,7 @@ def make_service(settings: Settings) -> SlackService:
     slack = settings.slack or SlackSettings()
     return SlackService(
         settings=settings,
-        client=make_client(slack.bot_token()),
+        client=make_client(slack.bot_token(), base_url=slack.api_url),
         signing_secret=slack.signing_secret(),
         app_token=slack.app_token(),
     )
