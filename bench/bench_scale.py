@@ -102,10 +102,13 @@ async def _run(
             start = time.perf_counter()
             await asyncio.gather(*(send(s) for s in scripts))
             total = threads * messages
+            deadline = time.perf_counter() + 300
             while True:
                 decided, pending, owed = await counts(store)
                 if decided >= total and not pending and not owed:
                     break
+                if time.perf_counter() > deadline:
+                    raise RuntimeError(f"not settled: {decided}/{total}, {pending=}, {owed=}")
                 await asyncio.sleep(0.05)
             elapsed = time.perf_counter() - start
         return total / elapsed

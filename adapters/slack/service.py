@@ -442,9 +442,13 @@ class SlackService:
         if msg.kind == "message" and msg.thread_ts is None:
             return None  # top-level chatter in a channel: only a mention opens a thread
         store = self.runtime.store
-        # Hosted, or about to be: its opening mention may be accepted and not decided yet.
-        hosted = await store.load_thread(msg.thread.key) is not None or (
-            msg.thread_ts is not None and await store.has_accepted(msg.thread.key)
+        key = msg.thread.key
+        # Hosted, or about to be: its opening mention may be accepted and not decided yet. The
+        # thread is read again after the inbox: the opening may have been decided in between
+        # (a thread, once recorded, stays; an accepted message stays until its thread is).
+        hosted = await store.load_thread(key) is not None or (
+            msg.thread_ts is not None
+            and (await store.has_accepted(key) or await store.load_thread(key) is not None)
         )
         author = Author(
             id=msg.user,
