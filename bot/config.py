@@ -694,13 +694,15 @@ def parse(data: Mapping[str, Any], *, source: str = "<memory>") -> Settings:
     settings = Settings(
         source=source, name=sections["bot"].get("name", "threadkeeper"), prices=prices, **built
     )
-    problems.extend(_cross_checks(settings))
+    problems.extend(
+        _cross_checks(settings, shards_valid=not any("shard" in p.lower() for p in problems))
+    )
     if problems:
         raise ConfigError([f"{source}: {p}" for p in problems])
     return settings
 
 
-def _cross_checks(settings: Settings) -> list[str]:
+def _cross_checks(settings: Settings, *, shards_valid: bool = True) -> list[str]:
     problems = []
     a = settings.assistant
     if a.provider == "claude" and a.api_key() is None:
@@ -714,6 +716,18 @@ def _cross_checks(settings: Settings) -> list[str]:
         )
     if settings.slack is not None and not settings.slack.slash_command.startswith("/"):
         problems.append("slack.slash_command: expected a command starting with /")
+    d = settings.discord
+    split = d is not None and d.shard_count and set(d.shard_ids or ()) < set(range(d.shard_count))
+    if (
+        split
+        and shards_valid
+        and not settings.storage.path.startswith(("postgresql://", "postgres://"))
+    ):
+        # Each process would keep its own cases, numbering and outbox in its own SQLite file.
+        problems.append(
+            "discord.shard_ids: shards split across processes need one shared store: set "
+            "storage.url to a postgresql:// URL"
+        )
     clash = set(settings.console.users) & set(settings.console.moderators)
     if clash:
         problems.append(

@@ -267,7 +267,10 @@ def test_discord_mistakes_name_the_key(
 
 def test_the_environment_overrides_the_shards(no_shard_env: pytest.MonkeyPatch) -> None:
     """THREADKEEPER_SHARD_COUNT and _IDS win over the file, so one file serves every process."""
-    data = {"discord": {"mod_log_channel": 1, "shard_count": 2, "shard_ids": [0]}}
+    data = {
+        "discord": {"mod_log_channel": 1, "shard_count": 2, "shard_ids": [0]},
+        "storage": {"url": "postgresql://db/tk"},  # shards split across processes share a store
+    }
     no_shard_env.setenv("THREADKEEPER_SHARD_IDS", " 1 , 3 ")
     no_shard_env.setenv("THREADKEEPER_SHARD_COUNT", "4")
     s = config.parse(data)
@@ -372,3 +375,14 @@ def test_storage_and_slack_api_errors_name_the_key(tmp_path: Path) -> None:
     ), found
     assert any("storage.lease_seconds" in p for p in found), found
     assert any("slack.api_url" in p and "ending in '/'" in p for p in found), found
+
+
+def test_shards_split_across_processes_need_postgresql(tmp_path: Path) -> None:
+    """Shard 1 of 2 alone on SQLite is refused; with PostgreSQL, or all shards, it is not."""
+    discord = "[discord]\nmod_log_channel = 111111111111111111\nshard_count = 2\n"
+    found = problems(discord + "shard_ids = [1]\n", tmp_path)
+    assert any(p.endswith("set storage.url to a postgresql:// URL") for p in found), found
+    for extra in ("shard_ids = [0, 1]\n", '[storage]\nurl = "postgresql://db/tk"\n'):
+        path = tmp_path / "ok.toml"
+        path.write_text(discord + extra, encoding="utf-8")
+        config.load(path)

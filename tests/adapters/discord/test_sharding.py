@@ -87,7 +87,10 @@ async def test_the_environment_picks_this_processs_shards(
     monkeypatch.setenv("THREADKEEPER_SHARD_IDS", "2,3")
     monkeypatch.setenv("THREADKEEPER_SHARD_COUNT", "4")
     parsed = config_mod.parse(
-        {"discord": {"mod_log_channel": MODLOG_ID, "shard_count": 2, "shard_ids": [0]}}
+        {
+            "discord": {"mod_log_channel": MODLOG_ID, "shard_count": 2, "shard_ids": [0]},
+            "storage": {"url": "postgresql://db/tk"},
+        }
     )
     client = DiscordService(parsed).client
     try:
