@@ -41,7 +41,7 @@ from bot import notices
 from bot.adapter import ALL_ACTIONS
 from bot.config import DiscordServer, DiscordSettings, Settings
 from bot.errors import DeliveryError, PermissionMissing
-from bot.records import Action, Author, Case, ModCommandKind, ThreadRef
+from bot.records import Action, Author, Case, Incoming, ModCommandKind, ThreadRef
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -639,10 +639,10 @@ class DiscordService:
                 message, ref=ref, bot_id=me.id, moderator_role=role, opens=False
             )
             if state.status in ("locked", "ended"):
-                await runtime.handle(event)
+                await self._decide(runtime, event)
                 return
             async with self._typing(channel_id):
-                await runtime.handle(event)
+                await self._decide(runtime, event)
             return
         if not translate.mentions(message.content, me.id):
             return
@@ -687,9 +687,20 @@ class DiscordService:
                 opens=True,
             )
             async with self._typing(message.id):
-                await runtime.handle(event)
+                await self._decide(runtime, event)
         finally:
             self._opening.discard(message.id)
+
+    @staticmethod
+    async def _decide(runtime: Runtime, event: Incoming) -> None:
+        """Write the message down, then decide it.
+
+        The gateway never delivers a message twice, so one the process dies on would be lost;
+        written down first, it is decided by the next start (or, on a shared store, by another
+        process once this one's lease runs out).
+        """
+        if await runtime.accept(event):
+            await runtime.handle(event)
 
     @contextlib.asynccontextmanager
     async def _typing(self, channel_id: int) -> AsyncIterator[None]:

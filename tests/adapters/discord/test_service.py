@@ -15,6 +15,7 @@ from adapters.discord.service import DiscordService, Throttle, nonce
 from bot import notices
 from bot.errors import DeliveryError, PermissionMissing
 from bot.records import Action
+from bot.runtime import Runtime
 from tests.adapters.discord.conftest import Bot, settings, start_bot, stop_bot
 from tests.fakes.core import ScriptedAssistant, ScriptedReply
 from tests.fakes.discord_fake import (
@@ -604,3 +605,28 @@ def test_throttle_allows_one_write_per_interval_per_thread() -> None:
     assert throttle.wait_for("b") == 0
     now[0] += 0.6
     assert throttle.wait_for("a") == 0
+
+
+async def test_a_message_the_process_died_on_is_answered_after_the_restart(bot: Bot) -> None:
+    """Discord never redelivers: the message was written down first; the next start decides it."""
+    thread = await open_thread(bot)
+    handle = bot.runtime.handle
+
+    async def died(event: object) -> None:
+        raise RuntimeError("the process died between accepting and deciding")
+
+    bot.runtime.handle = died  # type: ignore[assignment,method-assign]
+    bot.fake.say("are you there?", channel=thread)
+    await settle()
+    bot.runtime.handle = handle  # type: ignore[method-assign]
+    assert len(bot.fake.sent(thread)) == 1 and len(await bot.store.accepted_events()) == 1
+    restarted = Runtime(
+        settings=bot.runtime.settings,
+        store=bot.store,
+        assistant=bot.runtime.assistant,
+        classifier=bot.runtime.classifier,
+        adapters={"discord": bot.service},
+    )
+    assert await restarted.recover() == 1
+    assert len(bot.fake.sent(thread)) == 2
+    assert await bot.store.accepted_events() == []
