@@ -54,7 +54,7 @@ from adapters.slack.translate import PLATFORM
 from bot import notices
 from bot.adapter import ALL_ACTIONS
 from bot.config import Settings, SlackSettings
-from bot.errors import DeliveryError, PermissionMissing, UnsupportedAction
+from bot.errors import ConfigError, DeliveryError, PermissionMissing, UnsupportedAction
 from bot.records import Action, Author, Case, Event, Incoming, ModCommandKind, ThreadRef
 from bot.runtime import HANDLING, Runtime, utcnow
 
@@ -303,7 +303,18 @@ class SlackService:
         shared = bool(getattr(runtime.store, "shared", False))
         try:
             site = web.TCPSite(runner, host=self._host, port=self.slack.port, reuse_port=shared)
-            await site.start()
+            try:
+                await site.start()
+            except OSError as exc:
+                hint = (
+                    "another program holds it"
+                    if shared
+                    else "is another bot running? Several workers need storage.url on PostgreSQL"
+                )
+                port = self.slack.port
+                raise ConfigError(
+                    [f"slack.port: cannot listen on port {port} ({exc.strerror}); {hint}"]
+                ) from None
             addresses = runner.addresses
             self.bound_port = int(addresses[0][1]) if addresses else self.slack.port
             log.info(

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import socket
 
 import aiohttp
 import pytest
 
 from adapters.slack import SlackService, make_client
 from bot.assistant.offline import NoClassifier, OfflineAssistant
+from bot.errors import ConfigError
 from bot.runtime import Runtime
 from bot.store.base import Store
 from tests.adapters.slack.conftest import settings
@@ -64,3 +66,32 @@ async def test_signed_http_mention_is_acked_and_answered(api: FakeSlackApi, stor
         serving.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await serving
+
+
+async def test_a_port_in_use_is_a_clear_error_naming_the_key(
+    api: FakeSlackApi, store: Store
+) -> None:
+    """On SQLite a second worker on the same port is refused in one sentence, not a traceback."""
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        config = settings(port=port)
+        service = SlackService(
+            settings=config,
+            client=make_client("xoxb-test-token", base_url=api.base_url),
+            signing_secret=SECRET,
+            host="127.0.0.1",
+        )
+        runtime = Runtime(
+            settings=config,
+            store=store,
+            assistant=OfflineAssistant(),
+            classifier=NoClassifier(),
+            adapters={"slack": service},
+        )
+        with pytest.raises(ConfigError) as info:
+            await service.serve(runtime)
+    (problem,) = info.value.problems
+    assert problem.startswith(f"slack.port: cannot listen on port {port}")
+    assert "storage.url on PostgreSQL" in problem
