@@ -451,8 +451,10 @@ class Runtime:
         log.debug("deciding %s first: it was accepted earlier in its thread", event_id)
         try:
             await self._decide_accepted(earlier)
-        except (StoreError, DeliveryError):
-            log.exception("deciding the earlier message %s failed", event_id)
+        except Exception:
+            # Whatever went wrong with it (the user was told where that was possible), it must
+            # not be retried ahead of every later message of its thread, nor take this one down.
+            log.exception("deciding the earlier message %s failed; it is dropped", event_id)
             with contextlib.suppress(StoreError):
                 await self.store.forget_event(event_id)
 

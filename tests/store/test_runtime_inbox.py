@@ -169,3 +169,27 @@ def lease_now(backend: Backend) -> dict[str, object]:
 
 def lease_wait(backend: Backend) -> float:
     return 0.3 if backend.name == "postgres" else 0.0
+
+
+async def test_an_earlier_message_that_fails_does_not_take_the_later_one_down(
+    backend: Backend,
+) -> None:
+    """A message whose turn raises (a bug) is dropped when drained; the next one is answered."""
+    store = await backend.open()
+    try:
+
+        def make(ctx: object) -> ScriptedReply:
+            if getattr(ctx, "text", "") == "poison":
+                raise RuntimeError("a bug in the assistant")
+            return ScriptedReply(["fine"])
+
+        h = Harness(store, assistant=ScriptedAssistant(make))
+        await h.runtime.handle(h.message("hello", opens=True))
+        poison, later = h.message("poison"), h.message("another question")
+        assert await h.runtime.accept(poison) and await h.runtime.accept(later)
+        assert (await h.runtime.handle(later)).verdict == "reply"
+        assert await turn_texts(store) == ["hello", "another question"]
+        assert await store.accepted_events() == []
+        assert (await h.runtime.handle(poison)).verdict == "duplicate"
+    finally:
+        await store.close()
