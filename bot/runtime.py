@@ -419,26 +419,36 @@ class Runtime:
             self._inflight.discard(event.event_id)
 
     async def _accepted_turn(self, msg: Incoming) -> Outcome:
-        """An accepted message: in its lane, decide the thread's earlier accepted ones first."""
+        """An accepted message: in its lane, decide the thread's earlier accepted ones first.
+
+        On a store error the message stays accepted (the user is told): the next start, or on a
+        shared store the sweep once this process's lease runs out, decides it. On any other error
+        it is dropped, so that a message that breaks something is not tried forever.
+        """
         try:
             async with await self._lanes(msg.thread.key):
-                pending = await self.store.pending_in_thread(msg.thread.key, msg.event_id)
-                if pending is None:
-                    # Decided already: by the thread's next message, here or in another process.
-                    return Outcome(verdict="duplicate")
-                for earlier in pending[:-1]:
-                    await self._drain(earlier.event_id, earlier.payload)
-                outcome = await self._decide_accepted(msg)
-        except asyncio.CancelledError:
-            raise  # stopped mid-turn: it stays accepted, for the next start
-        except BaseException:
-            # The user was told (or the store is failing); the message is not decided again.
+                try:
+                    pending = await self.store.pending_in_thread(msg.thread.key, msg.event_id)
+                    if pending is None:
+                        # Decided already: by the thread's next message, here or elsewhere. (A
+                        # redelivery accepted during that decision's commit may have left a row.)
+                        await self.store.forget_event(msg.event_id)
+                        return Outcome(verdict="duplicate")
+                    for earlier in pending[:-1]:
+                        await self._drain(earlier.event_id, earlier.payload)
+                    return await self._decide_accepted(msg)
+                except StoreError as exc:
+                    if not getattr(exc, "user_told", False):
+                        await self._tell_quietly(msg, notices.TURN_FAILED)
+                    raise
+                except asyncio.CancelledError:
+                    raise  # stopped mid-turn: it stays accepted, for the next start
+                except BaseException:
+                    with contextlib.suppress(StoreError):
+                        await self.store.forget_event(msg.event_id)
+                    raise
+        finally:
             self._accepted.discard(msg.event_id)
-            with contextlib.suppress(StoreError):
-                await self.store.forget_event(msg.event_id)
-            raise
-        self._accepted.discard(msg.event_id)
-        return outcome
 
     async def _drain(self, event_id: str, payload: str) -> None:
         """Decide a message accepted before the one at hand; the caller holds the lane."""
@@ -451,6 +461,8 @@ class Runtime:
         log.debug("deciding %s first: it was accepted earlier in its thread", event_id)
         try:
             await self._decide_accepted(earlier)
+        except StoreError:
+            raise  # the store is failing: both stay accepted (see _accepted_turn)
         except Exception:
             # Whatever went wrong with it (the user was told where that was possible), it must
             # not be retried ahead of every later message of its thread, nor take this one down.
@@ -465,8 +477,10 @@ class Runtime:
             outcome = Outcome(verdict="not_a_turn") if msg.author.is_bot else await self._turn(msg)
         finally:
             HANDLING.reset(token)
-        if outcome.verdict in UNDECIDED:
-            # A decision's commit removes the message from the inbox; these make none.
+        if outcome.verdict in UNDECIDED or outcome.verdict == "duplicate":
+            # A decision's commit removes the message from the inbox; these make none. (A
+            # duplicate's row is normally gone already, but a redelivery accepted while another
+            # process was committing the decision can leave one behind.)
             await self.store.forget_event(msg.event_id)
         return outcome
 
@@ -494,8 +508,8 @@ class Runtime:
                         ),
                     ),
                 )
-            except StoreError:
-                await self._tell_quietly(msg, notices.TURN_FAILED)
+            except StoreError as exc:
+                await self._told_failed(msg, exc)
                 raise
         limits = self.settings.limits
         extra: list[Action] = []
@@ -741,12 +755,12 @@ class Runtime:
             if reply is not None:
                 await reply.cancel()
             return Outcome(verdict="duplicate")
-        except StoreError:
+        except StoreError as exc:
             # Nothing was written: the user is told, no strike is counted, and the platform may
             # redeliver the event.
             if reply is not None:
                 await reply.cancel()
-            await self._tell_quietly(msg, notices.TURN_FAILED)
+            await self._told_failed(msg, exc)
             raise
         later = await self._carry_out(
             committed,
@@ -761,6 +775,11 @@ class Runtime:
             cases=committed.cases + later.cases,
             state=decision.state,
         )
+
+    async def _told_failed(self, msg: Incoming, exc: StoreError) -> None:
+        """Tell the user their turn failed, and mark `exc` so no caller tells them again."""
+        await self._tell_quietly(msg, notices.TURN_FAILED)
+        setattr(exc, "user_told", True)  # noqa: B010  # StoreError has no such field by design
 
     async def _tell_quietly(self, msg: Incoming, text: str) -> None:
         adapter = self.adapters.get(msg.thread.platform)

@@ -182,10 +182,14 @@ _ACCEPT = (
     " ON CONFLICT (event_id) DO NOTHING"
 )
 _INBOX_COLUMNS = "seq, event_id, thread_key, payload"
+# A row whose event is decided can exist here: a redelivery accepted while another process was
+# committing that event's decision (READ COMMITTED: the accept's NOT EXISTS did not see it yet).
 _PENDING_IN_THREAD = (
-    f"SELECT {_INBOX_COLUMNS} FROM inbox WHERE thread_key = $1"
-    " AND seq <= (SELECT seq FROM inbox WHERE event_id = $2) ORDER BY seq"
+    f"SELECT {_INBOX_COLUMNS} FROM inbox i WHERE thread_key = $1"
+    " AND seq <= (SELECT seq FROM inbox WHERE event_id = $2)"
+    " AND NOT EXISTS (SELECT 1 FROM events e WHERE e.event_id = i.event_id) ORDER BY seq"
 )
+_DROP_DECIDED = "DELETE FROM inbox i USING events e WHERE e.event_id = i.event_id"
 _ACCEPTED = f"SELECT {_INBOX_COLUMNS} FROM inbox ORDER BY seq LIMIT $1"
 _CLAIM_ACCEPTED = (
     "WITH c AS (SELECT seq FROM inbox WHERE lease_until IS NULL OR lease_until <= now()"
@@ -513,6 +517,7 @@ class PostgresStore:
             raise ValueError("a lease must be longer than zero")
 
         async def claim(conn: Conn) -> list[Row]:
+            await conn.execute(_DROP_DECIDED)
             return await conn.fetch(_CLAIM_ACCEPTED, owner, limit, lease)
 
         rows = await self._write(f"claim accepted events for {owner}", claim)

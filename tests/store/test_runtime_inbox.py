@@ -9,13 +9,18 @@ each.
 from __future__ import annotations
 
 import asyncio
+import json
 from datetime import timedelta
 
+import asyncpg  # type: ignore[import-untyped]
 import pytest
 
+from bot import notices
 from bot.config import LimitSettings, Settings
+from bot.errors import StoreError
 from bot.records import Author
 from bot.store import PostgresStore, Store
+from bot.store.codec import incoming_to_json
 from tests.fakes.core import ScriptedAssistant, ScriptedReply
 from tests.store.conftest import Backend
 from tests.test_runtime import ALICE, Harness, ref
@@ -191,5 +196,82 @@ async def test_an_earlier_message_that_fails_does_not_take_the_later_one_down(
         assert await turn_texts(store) == ["hello", "another question"]
         assert await store.accepted_events() == []
         assert (await h.runtime.handle(poison)).verdict == "duplicate"
+    finally:
+        await store.close()
+
+
+async def test_a_decided_message_accepted_again_in_a_race_is_not_run_again(pg_url: str) -> None:
+    """PostgreSQL: a redelivery accepted while the decision was committing leaves a row behind.
+
+    Under READ COMMITTED the accept's NOT EXISTS can miss a decision being committed; the row it
+    leaves must neither be run again ahead of the thread's next message nor claimed by a sweep.
+    """
+    store = PostgresStore(pg_url, lease=timedelta(milliseconds=100))
+    await store.open()
+    try:
+        h = Harness(store)
+        await h.runtime.handle(h.message("hello", opens=True))
+        first = h.message("a question")
+        assert await h.runtime.accept(first)
+        assert (await h.runtime.handle(first)).verdict == "reply"
+        conn = await asyncpg.connect(pg_url)
+        try:  # what the race leaves: the decided event back in the inbox
+            await conn.execute(
+                "INSERT INTO inbox (event_id, thread_key, payload, accepted_at, claimed_by,"
+                " lease_until) VALUES ($1, $2, $3, now(), 'other', now())",
+                first.event_id,
+                first.thread.key,
+                json.dumps(incoming_to_json(first)),
+            )
+        finally:
+            await conn.close()
+        asked = len(h.assistant.contexts)
+        nxt = h.message("next")
+        assert await h.runtime.accept(nxt)
+        assert (await h.runtime.handle(nxt)).verdict == "reply"
+        assert [c.text for c in h.assistant.contexts[asked:]] == ["next"]
+        assert await h.runtime.recover() == 0
+        assert await store.accepted_events() == []
+        assert await turn_texts(store) == ["hello", "a question", "next"]
+    finally:
+        await store.close()
+
+
+class LockFailsOnce:
+    """The real store whose per-thread read fails once, as a lost connection would."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.failed = False
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._store, name)
+
+    async def pending_in_thread(self, thread_key: str, event_id: str) -> object:
+        if not self.failed:
+            self.failed = True
+            raise StoreError("could not read the inbox: connection lost")
+        return await self._store.pending_in_thread(thread_key, event_id)
+
+
+async def test_a_store_error_before_the_decision_keeps_the_message_and_tells_the_user(
+    backend: Backend,
+) -> None:
+    """The turn fails before its commit: the user is told once, and the next start decides it."""
+    store = await backend.open(**lease_now(backend))
+    try:
+        h = Harness(store)
+        await h.runtime.handle(h.message("hello", opens=True))
+        msg = h.message("a question")
+        assert await h.runtime.accept(msg)
+        h.runtime.store = LockFailsOnce(store)  # type: ignore[assignment]
+        with pytest.raises(StoreError):
+            await h.runtime.handle(msg)
+        told = [c.text for c in h.adapter.calls if c.kind == "notice"]
+        assert told == [notices.TURN_FAILED]
+        assert [e.event_id for e in await store.accepted_events()] == [msg.event_id]
+        await asyncio.sleep(lease_wait(backend))
+        assert await h.make_runtime().recover() == 1
+        assert await turn_texts(store) == ["hello", "a question"]
     finally:
         await store.close()
