@@ -205,29 +205,45 @@ def _run_until_stopped(
 
 @contextlib.asynccontextmanager
 async def _sweep(runtime: Runtime, store: Store, every: float) -> AsyncIterator[None]:
-    """With a store several processes share, take over what a dead process left, every `every` s.
+    """Carry out what an earlier process left, in the background while the adapters serve.
 
-    Only leased stores (PostgreSQL) do this: there an accepted message or a fresh action belongs
-    to its process until its lease runs out, so a sweep never repeats what a live process does.
+    Once at start. On a store several processes share (PostgreSQL) also every `every` seconds:
+    renew the leases on what this process holds, and claim what a dead process held (its leases
+    lapsed because it stopped renewing them), so a live process's work is never taken over.
     """
-    if getattr(store, "claim_owed_actions", None) is None:
-        yield
-        return
+    shared = bool(getattr(store, "shared", False))
+    renew = getattr(store, "renew_leases", None)
 
-    async def loop() -> None:
+    async def sweep() -> None:
+        while True:
+            try:
+                recovered = await runtime.recover()
+                if recovered:
+                    log.info("carried out %d messages and actions left by another run", recovered)
+            except ThreadkeeperError:
+                log.exception("sweeping for a dead process's work failed; trying again later")
+            if not shared:
+                return
+            await asyncio.sleep(every)
+
+    async def keep_leases() -> None:
+        assert renew is not None
         while True:
             await asyncio.sleep(every)
             try:
-                await runtime.recover()
+                await renew()
             except ThreadkeeperError:
-                log.exception("sweeping for a dead process's work failed; trying again later")
+                log.exception("renewing this process's leases failed; trying again")
 
-    task = asyncio.create_task(loop())
+    tasks = [asyncio.create_task(sweep())]
+    if shared and renew is not None:
+        tasks.append(asyncio.create_task(keep_leases()))
     try:
         yield
     finally:
-        task.cancel()
-        await asyncio.wait([task])
+        for task in tasks:
+            task.cancel()
+        await asyncio.wait(tasks)
 
 
 @contextlib.asynccontextmanager
@@ -297,12 +313,10 @@ async def _services(settings: config_mod.Settings, store_path: str | None, life:
         )
         life.runtime = runtime
         for service in services:
+            service.attach(runtime)
             for problem in await service.check():
                 log.error("%s: %s", service.platform, problem)
                 print(f"{service.platform}: {problem}", file=sys.stderr)
-        recovered = await runtime.recover()
-        if recovered:
-            log.info("carried out %d actions owed from before a restart", recovered)
         every = settings.storage.sweep_interval.total_seconds()
         async with _retention(settings, store), _sweep(runtime, store, every):
             await asyncio.gather(*(service.serve(runtime) for service in services))
@@ -310,6 +324,11 @@ async def _services(settings: config_mod.Settings, store_path: str | None, life:
     finally:
         if runtime is not None:
             await runtime.assistant.aclose()
+        release = getattr(store, "release_leases", None)
+        if release is not None:
+            # A clean stop: what this process still holds goes to the next one at once.
+            with contextlib.suppress(ThreadkeeperError, asyncio.CancelledError):
+                await asyncio.shield(release())
         await close_store(store)
 
 

@@ -48,6 +48,10 @@ class Service(Adapter, Protocol):
     one set of thread lanes), then runs each service's `serve` on the same event loop.
     """
 
+    def attach(self, runtime: Runtime) -> None:
+        """Give the service its runtime (before `serve`: recovery may carry out actions first)."""
+        ...
+
     async def check(self) -> list[str]:
         """Start-up checks (tokens, channels, permissions): one plain sentence per problem."""
         ...

@@ -115,11 +115,11 @@ class StorageSettings:
     path: str = "threadkeeper.db"
     excerpt_chars: int = 300
     retention: timedelta | None = None
-    #: On PostgreSQL: how long a process holds the messages it accepted and the actions it
-    #: committed before the others presume it dead and take them over.
-    lease: timedelta = timedelta(minutes=5)
-    #: On PostgreSQL: how often each process looks for what a dead one left.
-    sweep_interval: timedelta = timedelta(seconds=60)
+    #: On PostgreSQL: how long after a process last renewed its leases (it does every sweep)
+    #: the others presume it dead and take over the messages and actions it held.
+    lease: timedelta = timedelta(seconds=60)
+    #: On PostgreSQL: how often each process renews its leases and looks for a dead one's work.
+    sweep_interval: timedelta = timedelta(seconds=15)
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -716,6 +716,12 @@ def _cross_checks(settings: Settings, *, shards_valid: bool = True) -> list[str]
         )
     if settings.slack is not None and not settings.slack.slash_command.startswith("/"):
         problems.append("slack.slash_command: expected a command starting with /")
+    storage = settings.storage
+    if storage.sweep_interval > storage.lease / 2:
+        problems.append(
+            "storage.sweep_seconds: at most half of storage.lease_seconds, so that a live process "
+            "renews its leases before they run out"
+        )
     d = settings.discord
     split = d is not None and d.shard_count and set(d.shard_ids or ()) < set(range(d.shard_count))
     if (

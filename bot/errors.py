@@ -39,6 +39,10 @@ class StoreError(ThreadkeeperError):
     """A store operation failed and was rolled back."""
 
 
+class ShuttingDown(ThreadkeeperError):
+    """The runtime is stopping and takes no new messages; the platform should deliver elsewhere."""
+
+
 class UnsupportedAction(ThreadkeeperError):
     """An adapter cannot carry out this kind of action."""
 

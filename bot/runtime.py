@@ -28,7 +28,7 @@ from bot.adapter import Adapter
 from bot.assistant.base import AssessmentOutcome, Assistant, Classifier, Reply, TurnContext
 from bot.assistant.offline import NoClassifier, OfflineAssistant
 from bot.config import Settings
-from bot.errors import DeliveryError, StoreError, UnsupportedAction
+from bot.errors import DeliveryError, ShuttingDown, StoreError, UnsupportedAction
 from bot.limits import RateLimiter, TokenLedger, midnight
 from bot.modlog import draft_case
 from bot.records import (
@@ -48,6 +48,7 @@ from bot.records import (
 )
 from bot.safety.screen import ScreenResult, screen
 from bot.store.base import (
+    AcceptedEvent,
     AuditEntry,
     Committed,
     DuplicateEvent,
@@ -315,25 +316,48 @@ class Runtime:
             pending = await self.store.accepted_events()
         if pending:
             log.info("deciding %d accepted messages from before the restart", len(pending))
-        handled = 0
+        by_thread: dict[str, list[AcceptedEvent]] = {}
         for item in pending:
-            try:
-                msg = incoming_from_json(json.loads(item.payload))
-            except ValueError as exc:
-                log.error("accepted event %s does not load (%s); dropped", item.event_id, exc)
-                await self.store.forget_event(item.event_id)
-                continue
-            self._accepted.add(msg.event_id)
-            outcome = await self.handle(msg)
-            handled += outcome.verdict != "duplicate"
-        return handled
+            by_thread.setdefault(item.thread_key, []).append(item)
 
-    async def accept(self, msg: Incoming) -> bool:
+        async def one_thread(items: list[AcceptedEvent]) -> int:
+            # In accept order within the thread; threads side by side, so one slow thread (its
+            # lock held elsewhere) does not hold up the rest.
+            handled = 0
+            for item in items:
+                try:
+                    msg = incoming_from_json(json.loads(item.payload))
+                except ValueError as exc:
+                    log.error("accepted event %s does not load (%s); dropped", item.event_id, exc)
+                    await self.store.forget_event(item.event_id)
+                    continue
+                self._accepted.add(msg.event_id)
+                outcome = await self.handle(msg)
+                handled += outcome.verdict != "duplicate"
+            return handled
+
+        results = await asyncio.gather(
+            *(one_thread(items) for items in by_thread.values()), return_exceptions=True
+        )
+        for result in results:
+            if isinstance(result, BaseException):
+                # The message stays accepted (a store error) or was dropped (anything else).
+                log.error("deciding an accepted message failed: %r", result)
+        return sum(r for r in results if isinstance(r, int))
+
+    async def accept(self, msg: Incoming, *, redelivered_elsewhere: bool = False) -> bool:
         """Write a message down before the platform is told it arrived; False for a duplicate.
 
         Call before acking the platform; then `handle` the message. A message accepted but never
-        handled (the process died) is decided by the next `recover`.
+        handled (the process died or stopped) is decided by the next start's `recover`, or on a
+        shared store by another process's sweep once this one's leases lapse.
+
+        While stopping, a platform that delivers a refused message again (Slack retries it,
+        perhaps on another worker: `redelivered_elsewhere`) is refused with ShuttingDown; one that
+        never delivers twice (Discord) still has it written down, for whoever runs next.
         """
+        if self._closing and redelivered_elsewhere:
+            raise ShuttingDown("this process is stopping; deliver the message to another")
         try:
             accepted = await self.store.accept_event(
                 msg.event_id,

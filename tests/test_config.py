@@ -359,7 +359,7 @@ def test_storage_url_leases_and_sweeps(tmp_path: Path) -> None:
     assert s.storage.lease == timedelta(seconds=30)
     assert s.storage.sweep_interval == timedelta(seconds=5)
     assert s.slack is not None and s.slack.api_url == "https://slack-gov.com/api/"
-    assert config.Settings().storage.lease == timedelta(minutes=5)
+    assert config.Settings().storage.lease == timedelta(seconds=60)
 
 
 def test_storage_and_slack_api_errors_name_the_key(tmp_path: Path) -> None:
@@ -386,3 +386,9 @@ def test_shards_split_across_processes_need_postgresql(tmp_path: Path) -> None:
         path = tmp_path / "ok.toml"
         path.write_text(discord + extra, encoding="utf-8")
         config.load(path)
+
+
+def test_the_sweep_must_renew_leases_in_time(tmp_path: Path) -> None:
+    """A sweep slower than half the lease would let a live process's work be taken over."""
+    found = problems("[storage]\nlease_seconds = 10\nsweep_seconds = 6\n", tmp_path)
+    assert any("storage.sweep_seconds: at most half of storage.lease_seconds" in p for p in found)

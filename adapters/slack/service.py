@@ -54,7 +54,13 @@ from adapters.slack.translate import PLATFORM
 from bot import notices
 from bot.adapter import ALL_ACTIONS
 from bot.config import Settings, SlackSettings
-from bot.errors import ConfigError, DeliveryError, PermissionMissing, UnsupportedAction
+from bot.errors import (
+    ConfigError,
+    DeliveryError,
+    PermissionMissing,
+    ShuttingDown,
+    UnsupportedAction,
+)
 from bot.records import Action, Author, Case, Event, Incoming, ModCommandKind, ThreadRef
 from bot.runtime import HANDLING, Runtime, utcnow
 
@@ -238,6 +244,8 @@ class SlackService:
         self._no_streaming: set[str] = set()
         self._budget = _Budget(*UPDATE_BUDGET)
         self._seen_events = _Lru()
+        #: Deliveries being answered right now, by Slack's event id (see _drop_redelivered).
+        self._delivering: dict[str, asyncio.Future[int]] = {}
         self._seen_messages = _Lru()
         self._reminded = _Lru()
         self._done_notices = _Lru()
@@ -402,19 +410,16 @@ class SlackService:
         body: dict[str, Any],
         next: Callable[[], Awaitable[BoltResponse]],  # bolt injects by this name
     ) -> BoltResponse:
-        """Ack and drop an event id already seen (Slack redelivers what it did not see acked)."""
+        """Ack and drop a delivery already answered (Slack redelivers what it did not see acked).
+
+        Deliveries are remembered once a message is written down (`_accept_message`); the
+        message's own id dedupes across processes and restarts (the inbox).
+        """
         event_id = body.get("event_id")
-        if isinstance(event_id, str) and event_id:
+        if isinstance(event_id, str) and event_id in self._seen_events:
             retry = (req.headers.get("x-slack-retry-num") or [""])[0]
-            seen = event_id in self._seen_events or (
-                bool(retry)
-                and self._runtime is not None
-                and await self._runtime.store.event_seen(event_id)
-            )
-            if seen:
-                log.info("dropping redelivered Slack event %s (retry %s)", event_id, retry or "-")
-                return BoltResponse(status=200, body="")
-            self._seen_events.add(event_id)
+            log.info("dropping redelivered Slack event %s (retry %s)", event_id, retry or "-")
+            return BoltResponse(status=200, body="")
         return await next()
 
     async def _accept_message(
@@ -428,18 +433,38 @@ class SlackService:
         A message that is not a turn, or was accepted already (its twin event, a redelivery to
         this or another process), is acked and dropped here.
         """
-        event = None
+        envelope = body.get("event_id")
+        envelope = envelope if isinstance(envelope, str) and envelope else None
+        first = self._delivering.get(envelope) if envelope else None
+        if first is not None:
+            # A retry of a delivery still being written down: answer as that one is answered,
+            # so a first delivery that fails is not hidden behind a retry acked as a duplicate.
+            return BoltResponse(status=await asyncio.shield(first), body="")
+        answered: asyncio.Future[int] = asyncio.get_running_loop().create_future()
+        if envelope:
+            self._delivering[envelope] = answered
+        status, event = 500, None
         try:
             event = await self._incoming(body, context)
-            if event is not None and not await self.runtime.accept(event):
+            if event is not None and not await self.runtime.accept(
+                event, redelivered_elsewhere=True
+            ):
                 log.debug("Slack message %s was accepted already", event.event_id)
                 event = None
-        except BaseException:
-            # Not written down: answer 500 (bolt does) and let Slack's retry be read again.
-            if event is not None:
+            status = 200
+        except ShuttingDown:
+            # Stopping: not acked, so Slack delivers it again (another worker, or after restart).
+            status = 503
+        finally:
+            if envelope:
+                del self._delivering[envelope]
+                if status == 200:
+                    self._seen_events.add(envelope)
+            answered.set_result(status)
+            if status != 200 and event is not None:
                 self._seen_messages.discard(event.event_id)
-            self._forget_delivery(body)
-            raise
+        if status != 200:
+            return BoltResponse(status=status, body="")
         if event is None:
             return BoltResponse(status=200, body="")
         context[_ACCEPTED] = event

@@ -198,6 +198,9 @@ MIGRATIONS: tuple[PgMigration, ...] = (
         );
         CREATE INDEX inbox_thread ON inbox (thread_key, seq);
         CREATE INDEX inbox_lease ON inbox (lease_until);
+        CREATE INDEX inbox_owner ON inbox (claimed_by);
+        -- A live process renews the leases on what it holds (renew_leases) every sweep.
+        CREATE INDEX outbox_owed_by ON outbox (claimed_by) WHERE status = 'owed';
         """,
     ),
 )

@@ -198,6 +198,13 @@ _CLAIM_ACCEPTED = (
     " WHERE i.seq = c.seq RETURNING i.seq, i.event_id, i.thread_key, i.payload"
 )
 _FORGET = "DELETE FROM inbox WHERE event_id = $1"
+# A live process renews the leases on everything it holds, so only a dead one's lapse.
+_RENEW_INBOX = "UPDATE inbox SET lease_until = now() + $2::interval WHERE claimed_by = $1"
+_RENEW_OUTBOX = (
+    "UPDATE outbox SET lease_until = now() + $2::interval WHERE claimed_by = $1 AND status = 'owed'"
+)
+_RELEASE_INBOX = "UPDATE inbox SET lease_until = now() WHERE claimed_by = $1"
+_RELEASE_OUTBOX = "UPDATE outbox SET lease_until = now() WHERE claimed_by = $1 AND status = 'owed'"
 _HAS_ACCEPTED = "SELECT 1 FROM inbox WHERE thread_key = $1 LIMIT 1"
 _LOAD_THREAD = "SELECT state FROM threads WHERE key = $1"
 _RECENT_TURNS = (
@@ -522,6 +529,29 @@ class PostgresStore:
 
         rows = await self._write(f"claim accepted events for {owner}", claim)
         return sorted((_accepted(row) for row in rows), key=lambda e: e.seq)
+
+    async def renew_leases(self) -> int:
+        """Extend the lease on every message and action this process holds; how many.
+
+        Called well within each lease (the sweep does, every `storage.sweep_seconds`), so a
+        live process's work is never taken over however long a turn takes: only the leases of a
+        process that stopped renewing (a dead one) run out.
+        """
+
+        async def write(conn: Conn) -> int:
+            a = _count(await conn.execute(_RENEW_INBOX, self.owner, self.lease))
+            return a + _count(await conn.execute(_RENEW_OUTBOX, self.owner, self.lease))
+
+        return await self._write("renew leases", write)
+
+    async def release_leases(self) -> int:
+        """On a clean stop: give up this process's leases now, so the next process need not wait."""
+
+        async def write(conn: Conn) -> int:
+            a = _count(await conn.execute(_RELEASE_INBOX, self.owner))
+            return a + _count(await conn.execute(_RELEASE_OUTBOX, self.owner))
+
+        return await self._write("release leases", write)
 
     # --- the decision, continued -----------------------------------------------------------
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
+from bot.errors import StoreError
 from bot.store.base import Store
 from tests.adapters.slack.conftest import Harness
 
@@ -63,3 +65,54 @@ def _context() -> Any:
     from slack_bolt.context.async_context import AsyncBoltContext
 
     return AsyncBoltContext({"bot_user_id": "UBOT", "bot_id": "B0BOT"})
+
+
+class SlowFailingAccept:
+    """The real store, whose next accept waits to be released and then fails."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self.entered = asyncio.Event()
+        self.release = asyncio.Event()
+        self.armed = True
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._store, name)
+
+    async def accept_event(self, event_id: str, **kw: Any) -> bool:
+        if self.armed:
+            self.armed = False
+            self.entered.set()
+            await self.release.wait()
+            raise StoreError("could not accept the event: disk I/O error")
+        return await self._store.accept_event(event_id, **kw)
+
+
+async def test_a_retry_during_a_failing_first_delivery_is_not_acked(slack: Harness) -> None:
+    """Slack retries while the first delivery is still being written down and then fails: the
+    retry is answered 500 too (not 200 as a duplicate), so Slack's next retry is read."""
+    thread = await slack.mention("hello")
+    payload = slack.payloads.event(kind="message", text="more", thread_ts=thread)
+    slow = SlowFailingAccept(slack.store)
+    slack.runtime.store = slow  # type: ignore[assignment]
+    first = asyncio.create_task(slack.send(payload))
+    await slow.entered.wait()
+    retry = asyncio.create_task(slack.send(payload, retry_num=1))
+    await asyncio.sleep(0.05)
+    assert not retry.done()  # it waits for the first delivery's answer
+    slow.release.set()
+    assert [(await first).status, (await retry).status] == [500, 500]
+    assert (await slack.send(payload, retry_num=2)).status == 200
+    turns = await slack.store.recent_turns(f"slack:T0TEAM:C1:{thread}", limit=10)
+    assert [t.text for t in turns if t.role == "user"] == ["hello", "more"]
+
+
+async def test_a_message_during_shutdown_is_left_for_slack_to_deliver_again(
+    slack: Harness,
+) -> None:
+    """While stopping, a message is not written down and not acked: 503, and Slack retries."""
+    thread = await slack.mention("hello")
+    assert await slack.runtime.shutdown(grace=1.0)
+    response = await slack.say("are you there?", thread_ts=thread)
+    assert response.status == 503
+    assert await slack.store.accepted_events() == []
