@@ -632,13 +632,18 @@ class DiscordService:
         role = server.moderator_role
         if parent is not None:
             ref = translate.thread_ref(guild_id=guild_id, parent_id=parent, thread_id=channel_id)
-            state = await runtime.store.load_thread(ref.key)
-            if state is None:
-                return  # a thread the bot does not host
+            store = runtime.store
+            state = await store.load_thread(ref.key)
+            # Not hosted, unless its opening mention is accepted and not decided yet; the thread
+            # is read again after the inbox, in case the opening was decided in between.
+            if state is None and not await store.has_accepted(ref.key):
+                state = await store.load_thread(ref.key)
+                if state is None:
+                    return  # a thread the bot does not host
             event = translate.incoming(
                 message, ref=ref, bot_id=me.id, moderator_role=role, opens=False
             )
-            if state.status in ("locked", "ended"):
+            if state is not None and state.status in ("locked", "ended"):
                 await self._decide(runtime, event)
                 return
             async with self._typing(channel_id):
@@ -686,6 +691,8 @@ class DiscordService:
                 moderator_role=server.moderator_role,
                 opens=True,
             )
+            # Written down once the thread exists (so a failure can be told there); a follow-up
+            # in the new thread then finds its opening accepted (see on_message).
             async with self._typing(message.id):
                 await self._decide(runtime, event)
         finally:

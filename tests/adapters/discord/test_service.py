@@ -24,6 +24,7 @@ from tests.fakes.discord_fake import (
     BOT_ID,
     BOT_PERMISSIONS,
     CHANNEL_ID,
+    GUILD_ID,
     MOD_ID,
     MOD_ROLE_ID,
     MODLOG_ID,
@@ -630,3 +631,26 @@ async def test_a_message_the_process_died_on_is_answered_after_the_restart(bot: 
     assert await restarted.recover() == 1
     assert len(bot.fake.sent(thread)) == 2
     assert await bot.store.accepted_events() == []
+
+
+async def test_a_follow_up_while_the_opening_is_undecided_is_kept_and_comes_second(
+    bot: Bot,
+) -> None:
+    """The opening mention is accepted but not decided yet (another process has it) when the
+    user writes again in the new thread: the follow-up is not dropped as "not hosted", and the
+    opening is decided first."""
+    handle = bot.runtime.handle
+
+    async def not_yet(event: object) -> None:
+        return None  # the opening's decision is still to come
+
+    bot.runtime.handle = not_yet  # type: ignore[assignment,method-assign]
+    opening = bot.fake.say("hi there", mention_bot=True)
+    await settle()
+    bot.runtime.handle = handle  # type: ignore[method-assign]
+    thread = int(opening["id"])
+    assert await bot.store.load_thread(f"discord:{GUILD_ID}:{CHANNEL_ID}:{thread}") is None
+    await say(bot, thread, "and a follow-up")
+    turns = await bot.store.recent_turns(f"discord:{GUILD_ID}:{CHANNEL_ID}:{thread}", limit=10)
+    assert [t.text for t in turns if t.role == "user"] == ["hi there", "and a follow-up"]
+    assert len(bot.fake.sent(thread)) == 2
