@@ -44,6 +44,7 @@ class HangingSlack(FakeSlackApi):
         self.hung = asyncio.Event()
         self.release = asyncio.Event()
         self.peer_port = 0
+        self.hung_thread = ""
 
     async def _handle(self, request: web.Request) -> web.Response:
         method = request.match_info["method"]
@@ -55,6 +56,7 @@ class HangingSlack(FakeSlackApi):
                 response = await super()._handle(request)  # posted; the answer dies with the bot
                 peer = request.transport.get_extra_info("peername") if request.transport else None
                 self.peer_port = int(peer[1]) if peer else 0
+                self.hung_thread = str(args.get("thread_ts"))
                 self.hung.set()
                 await self.release.wait()
                 return response
@@ -145,8 +147,17 @@ async def test_three_processes_one_killed_keep_every_guarantee(pg_url: str, tmp_
             "SELECT thread_key, event_id, verdict FROM turns WHERE role = 'user' ORDER BY seq"
         )
         cases = await conn.fetch("SELECT number, kind, thread_key FROM cases ORDER BY number")
+        locks = await conn.fetch(
+            "SELECT status, claimed_by FROM outbox WHERE action::jsonb ->> 'kind' = 'lock'"
+            " AND action::jsonb -> 'thread' ->> 'thread' = $1",
+            api.hung_thread,
+        )
     finally:
         await conn.close()
+
+    # The lock notice the killed worker was posting was carried out by another one.
+    (lock,) = locks
+    assert lock["status"] == "done" and f":{killed[0]}:" not in lock["claimed_by"], lock
 
     # Each message decided once: one user turn per event, none unknown.
     per_event = Counter(r["event_id"] for r in user_turns)
