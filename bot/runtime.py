@@ -1137,7 +1137,8 @@ class Runtime:
                     "%s adapter failed on %s action %s", adapter.platform, action.kind, item.id
                 )
                 return item, f"unexpected error: {exc!r}"[:300]
-            await self.store.action_done(item.id, at=self.clock(), outcome=outcome)
+            if outcome is not None:
+                await self.store.action_done(item.id, at=self.clock(), outcome=outcome)
             return None
         return item, error
 
@@ -1150,7 +1151,8 @@ class Runtime:
         verdict: str,
         *,
         retry: bool,
-    ) -> str:
+    ) -> str | None:
+        """Carry out one action; its outcome to record, or None when already recorded."""
         action = item.action
         if action.kind not in adapter.supports:
             raise UnsupportedAction(
@@ -1183,8 +1185,9 @@ class Runtime:
                         usage={"reply": dict(outcome.usage)} if outcome.usage else {},
                     ),
                 ),
+                done=((item.id, "streamed"),),
             )
-            return "streamed"
+            return None  # marked done with the reply's text, in one write
         await adapter.perform(action, key=item.key, case=case, retry=retry)
         return "done"
 

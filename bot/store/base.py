@@ -205,8 +205,12 @@ class Store(Protocol):
         cases: Sequence[CaseDraft] = (),
         actions: Sequence[Action] = (),
         audit: Sequence[AuditEntry] = (),
+        done: Sequence[tuple[int, str]] = (),
     ) -> Committed:
         """Write one decision atomically; raise DuplicateEvent if `event_id` was seen before.
+
+        `done` marks owed actions (id, outcome) carried out in the same transaction: a reply's
+        stored text and its action's completion are one write, so no crash can fall between.
 
         Cases are numbered per workspace (1, 2, 3 ... without gaps). An action's `case_ref` is an
         index into `cases` and comes back as `case` holding that case's number. Each case and

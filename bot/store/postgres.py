@@ -42,7 +42,7 @@ import os
 import socket
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Protocol, Self, TypeVar, cast
@@ -267,6 +267,8 @@ class _Decision:
     draft_excerpts: list[str | None]
     actions: Sequence[Action]
     entries: list[ChainItem]
+    #: Owed actions (id, outcome) this write also marks done.
+    done: list[tuple[int, str]] = field(default_factory=list)
     owner: str = ""
     lease: timedelta = COMMIT_LEASE
 
@@ -580,10 +582,12 @@ class PostgresStore:
         cases: Sequence[CaseDraft] = (),
         actions: Sequence[Action] = (),
         audit: Sequence[AuditEntry] = (),
+        done: Sequence[tuple[int, str]] = (),
     ) -> Committed:
         """Write one decision atomically; raise DuplicateEvent if `event_id` was seen before."""
         try:
             decision = self._prepare(at, event_id, state, turns, cases, actions, audit)
+            decision = replace(decision, done=[(i, _clean(o)) for i, o in done])
         except (ValueError, TypeError) as exc:
             raise StoreError(f"cannot commit this decision: {exc}; nothing was written") from exc
 
@@ -727,6 +731,9 @@ class PostgresStore:
             chain.append(item)
         if chain:
             await _append(conn, d.at, chain)
+        for action_id, outcome in d.done:
+            if not _count(await conn.execute(_ACTION_DONE, d.at, outcome, action_id)):
+                await PostgresStore._not_owed(conn, action_id, "done")
         return Committed(cases=tuple(numbered), actions=tuple(owed))
 
     @staticmethod

@@ -22,7 +22,7 @@ import json
 import logging
 import sqlite3
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import partial
 from pathlib import Path
@@ -172,6 +172,8 @@ class _Decision:
     draft_excerpts: list[str | None]
     actions: Sequence[Action]
     entries: list[ChainItem]
+    #: Owed actions (id, outcome) this write also marks done.
+    done: list[tuple[int, str]] = field(default_factory=list)
 
 
 def _json(value: object) -> str:
@@ -405,10 +407,12 @@ class SqliteStore:
         cases: Sequence[CaseDraft] = (),
         actions: Sequence[Action] = (),
         audit: Sequence[AuditEntry] = (),
+        done: Sequence[tuple[int, str]] = (),
     ) -> Committed:
         """Write one decision atomically; raise DuplicateEvent if `event_id` was seen before."""
         try:
             decision = self._prepare(at, event_id, state, turns, cases, actions, audit)
+            decision = replace(decision, done=[(i, _clean(o)) for i, o in done])
         except (ValueError, TypeError) as exc:
             raise StoreError(f"cannot commit this decision: {exc}; nothing was written") from exc
         return await self._write("commit a decision", partial(self._commit, decision=decision))
@@ -532,6 +536,9 @@ class SqliteStore:
             chain.append(item)
         if chain:
             SqliteStore._append(conn, d.when, chain)
+        for action_id, outcome in d.done:
+            if conn.execute(_ACTION_DONE, (d.when, outcome, action_id)).rowcount == 0:
+                SqliteStore._not_owed(conn, action_id, "done")
         return Committed(cases=tuple(numbered), actions=tuple(owed))
 
     @staticmethod

@@ -555,6 +555,34 @@ async def test_owed_actions_done_failed_and_given_up(store: AnyStore) -> None:
     assert stats["actions.owed"] == 1 and stats["actions.given_up"] == 1
 
 
+async def test_a_commit_can_mark_actions_done_in_the_same_write(store: AnyStore) -> None:
+    """A reply's text and its action's completion are one write: both, or (on error) neither."""
+    committed = await store.commit(
+        at=T0, event_id="e1", state=state(), actions=[Action(kind="reply", thread=REF)]
+    )
+    (reply,) = committed.actions
+    with pytest.raises(StoreError):
+        await store.commit(
+            at=minutes(1),
+            event_id=None,
+            state=None,
+            turns=[turn("the answer", role="assistant")],
+            actions=[Action(kind="lock", thread=REF, case_ref=5)],  # refused: nothing written
+            done=[(reply.id, "streamed")],
+        )
+    assert [a.id for a in await store.owed_actions()] == [reply.id]
+    await store.commit(
+        at=minutes(1),
+        event_id=None,
+        state=None,
+        turns=[turn("the answer", role="assistant")],
+        done=[(reply.id, "streamed")],
+    )
+    assert await store.owed_actions() == []
+    texts = [t.text for t in await store.recent_turns(REF.key, limit=5)]
+    assert texts == ["the answer"]
+
+
 async def test_owed_actions_survive_a_restart(backend: Backend) -> None:
     """An action committed and not done is still owed after the process reopens the store."""
     s = await backend.open()
