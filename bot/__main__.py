@@ -165,11 +165,13 @@ class Lifecycle:
     def __init__(self, grace: float) -> None:
         self.grace = grace
         self.runtime: Runtime | None = None
+        #: True once a stop let every turn in flight finish: nothing of this process still runs.
+        self.drained = False
 
     async def stop(self, main: asyncio.Task[int]) -> None:
         """Let turns in flight finish (bounded), then cancel the main task."""
         if self.runtime is not None:
-            await self.runtime.shutdown(grace=self.grace)
+            self.drained = await self.runtime.shutdown(grace=self.grace)
         main.cancel()
 
 
@@ -220,18 +222,19 @@ async def _sweep(runtime: Runtime, store: Store, every: float) -> AsyncIterator[
                 recovered = await runtime.recover()
                 if recovered:
                     log.info("carried out %d messages and actions left by another run", recovered)
+                if not shared:
+                    return  # one process: what an earlier run left is done
             except ThreadkeeperError:
                 log.exception("sweeping for a dead process's work failed; trying again later")
-            if not shared:
-                return
             await asyncio.sleep(every)
 
     async def keep_leases() -> None:
         assert renew is not None
         while True:
             await asyncio.sleep(every)
+            events, actions = runtime.held()
             try:
-                await renew()
+                await renew(events=events, actions=actions)
             except ThreadkeeperError:
                 log.exception("renewing this process's leases failed; trying again")
 
@@ -325,7 +328,9 @@ async def _services(settings: config_mod.Settings, store_path: str | None, life:
         if runtime is not None:
             await runtime.assistant.aclose()
         release = getattr(store, "release_leases", None)
-        if release is not None:
+        # Only after a stop that let every turn finish: otherwise a turn of this process may
+        # still be carrying out what another process would then take over.
+        if release is not None and life.drained:
             # A clean stop: what this process still holds goes to the next one at once.
             with contextlib.suppress(ThreadkeeperError, asyncio.CancelledError):
                 await asyncio.shield(release())

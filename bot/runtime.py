@@ -73,6 +73,8 @@ DELIVERY_BACKOFF = (0.5, 2.0)
 #: a recipient): a message accepted by one task may be decided by another (the thread's earlier
 #: message drains it first), so the adapter cannot rely on its own listener's context.
 HANDLING: ContextVar[Event | None] = ContextVar("threadkeeper_handling", default=None)
+#: Times recovery takes up an accepted message whose turn keeps failing before giving it up.
+MAX_RECOVERIES = 3
 #: How long a process holds what it accepted before others presume it dead, when not configured.
 DEFAULT_LEASE = timedelta(minutes=5)
 
@@ -260,6 +262,10 @@ class Runtime:
         self._inflight: set[str] = set()
         #: Messages this process accepted (wrote to the inbox) and has not yet handled.
         self._accepted: set[str] = set()
+        #: Owed actions being carried out right now (their leases are renewed; see `held`).
+        self._carrying: set[int] = set()
+        #: Accepted messages taken up again by recovery (a failure is not announced again).
+        self._recovering: set[str] = set()
         limits = settings.limits
         self._rate = RateLimiter(limits.user_messages_per_minute)
         self._ledger = TokenLedger(
@@ -325,6 +331,12 @@ class Runtime:
             # lock held elsewhere) does not hold up the rest.
             handled = 0
             for item in items:
+                if item.attempts > MAX_RECOVERIES:
+                    log.error(
+                        "accepted event %s failed %d times; given up", item.event_id, item.attempts
+                    )
+                    await self.store.forget_event(item.event_id)
+                    continue
                 try:
                     msg = incoming_from_json(json.loads(item.payload))
                 except ValueError as exc:
@@ -332,6 +344,7 @@ class Runtime:
                     await self.store.forget_event(item.event_id)
                     continue
                 self._accepted.add(msg.event_id)
+                self._recovering.add(msg.event_id)
                 outcome = await self.handle(msg)
                 handled += outcome.verdict != "duplicate"
             return handled
@@ -352,11 +365,13 @@ class Runtime:
         handled (the process died or stopped) is decided by the next start's `recover`, or on a
         shared store by another process's sweep once this one's leases lapse.
 
-        While stopping, a platform that delivers a refused message again (Slack retries it,
-        perhaps on another worker: `redelivered_elsewhere`) is refused with ShuttingDown; one that
-        never delivers twice (Discord) still has it written down, for whoever runs next.
+        While stopping, on a store several processes share, a platform that delivers a refused
+        message again (Slack retries it on another worker: `redelivered_elsewhere`) is refused
+        with ShuttingDown; otherwise it is still written down, for whoever runs next.
         """
-        if self._closing and redelivered_elsewhere:
+        if self._closing and redelivered_elsewhere and getattr(self.store, "shared", False):
+            # Another worker may take it now; with one process, it is written down for the
+            # next start instead (Slack's retries may all come while it is down).
             raise ShuttingDown("this process is stopping; deliver the message to another")
         try:
             accepted = await self.store.accept_event(
@@ -372,6 +387,10 @@ class Runtime:
         if accepted:
             self._accepted.add(msg.event_id)
         return accepted
+
+    def held(self) -> tuple[list[str], list[int]]:
+        """The messages and owed actions this process is working on now, for lease renewal."""
+        return sorted(self._accepted), sorted(self._carrying)
 
     async def shutdown(self, *, grace: float) -> bool:
         """Stop taking events and let the turns in flight finish; False if `grace` ran out.
@@ -445,34 +464,45 @@ class Runtime:
     async def _accepted_turn(self, msg: Incoming) -> Outcome:
         """An accepted message: in its lane, decide the thread's earlier accepted ones first.
 
-        On a store error the message stays accepted (the user is told): the next start, or on a
-        shared store the sweep once this process's lease runs out, decides it. On any other error
-        it is dropped, so that a message that breaks something is not tried forever.
+        On a store error the message stays accepted and the user is told (once, and only if
+        its decision was not committed): its lease lapses, and the next start or a sweep tries
+        it again, up to MAX_RECOVERIES times. On any other error it is dropped, so that a
+        message that breaks something is not tried forever.
         """
         try:
             async with await self._lanes(msg.thread.key):
-                try:
-                    pending = await self.store.pending_in_thread(msg.thread.key, msg.event_id)
-                    if pending is None:
-                        # Decided already: by the thread's next message, here or elsewhere. (A
-                        # redelivery accepted during that decision's commit may have left a row.)
-                        await self.store.forget_event(msg.event_id)
-                        return Outcome(verdict="duplicate")
-                    for earlier in pending[:-1]:
-                        await self._drain(earlier.event_id, earlier.payload)
-                    return await self._decide_accepted(msg)
-                except StoreError as exc:
-                    if not getattr(exc, "user_told", False):
-                        await self._tell_quietly(msg, notices.TURN_FAILED)
-                    raise
-                except asyncio.CancelledError:
-                    raise  # stopped mid-turn: it stays accepted, for the next start
-                except BaseException:
-                    with contextlib.suppress(StoreError):
-                        await self.store.forget_event(msg.event_id)
-                    raise
+                pending = await self.store.pending_in_thread(msg.thread.key, msg.event_id)
+                if pending is None:
+                    # Decided already: by the thread's next message, here or elsewhere. (A
+                    # redelivery accepted during that decision's commit may have left a row.)
+                    await self.store.forget_event(msg.event_id)
+                    return Outcome(verdict="duplicate")
+                for earlier in pending[:-1]:
+                    await self._drain(earlier.event_id, earlier.payload)
+                return await self._decide_accepted(msg)
+        except StoreError as exc:
+            await self._tell_failed_once(msg, exc)
+            raise
+        except asyncio.CancelledError:
+            raise  # stopped mid-turn: it stays accepted, for the next start
+        except BaseException:
+            with contextlib.suppress(StoreError):
+                await self.store.forget_event(msg.event_id)
+            raise
         finally:
             self._accepted.discard(msg.event_id)
+            self._recovering.discard(msg.event_id)
+
+    async def _tell_failed_once(self, msg: Incoming, exc: StoreError) -> None:
+        """Say the turn failed, unless it was said already, retried quietly, or in fact done."""
+        if getattr(exc, "user_told", False) or msg.event_id in self._recovering:
+            return
+        try:
+            if await self.store.event_seen(msg.event_id):
+                return  # decided: the error came after the commit (a later action's record)
+        except StoreError:
+            pass  # the store is failing: most likely nothing was written
+        await self._tell_quietly(msg, notices.TURN_FAILED)
 
     async def _drain(self, event_id: str, payload: str) -> None:
         """Decide a message accepted before the one at hand; the caller holds the lane."""
@@ -485,8 +515,6 @@ class Runtime:
         log.debug("deciding %s first: it was accepted earlier in its thread", event_id)
         try:
             await self._decide_accepted(earlier)
-        except StoreError:
-            raise  # the store is failing: both stay accepted (see _accepted_turn)
         except Exception:
             # Whatever went wrong with it (the user was told where that was possible), it must
             # not be retried ahead of every later message of its thread, nor take this one down.
@@ -1109,7 +1137,24 @@ class Runtime:
             case = cases.get(action.case) or await self.store.case(
                 workspace=action.thread.workspace, number=action.case
             )
+        self._carrying.add(item.id)
+        try:
+            return await self._attempts(item, adapter, case, reply, verdict, recovered=recovered)
+        finally:
+            self._carrying.discard(item.id)
+
+    async def _attempts(
+        self,
+        item: OwedAction,
+        adapter: Adapter,
+        case: Case | None,
+        reply: Reply | None,
+        verdict: str,
+        *,
+        recovered: bool,
+    ) -> tuple[OwedAction, str] | None:
         error = ""
+        action = item.action
         streaming = action.kind in REPLY_KINDS and reply is not None
         for attempt, pause in enumerate((*self._backoff, None)):
             try:

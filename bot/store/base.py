@@ -130,6 +130,8 @@ class AcceptedEvent:
     event_id: str
     thread_key: str
     payload: str
+    #: How many times recovery has claimed it (a message that fails every time is given up).
+    attempts: int = 0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

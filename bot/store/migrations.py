@@ -172,6 +172,7 @@ MIGRATIONS: tuple[Migration, ...] = (
             payload     TEXT NOT NULL,
             accepted_at TEXT NOT NULL,
             claimed_by  TEXT NOT NULL DEFAULT '',
+            attempts    INTEGER NOT NULL DEFAULT 0,
             lease_until TEXT
         );
         CREATE INDEX inbox_thread ON inbox (thread_key, seq);

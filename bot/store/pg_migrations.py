@@ -194,6 +194,7 @@ MIGRATIONS: tuple[PgMigration, ...] = (
             payload     TEXT NOT NULL,
             accepted_at TIMESTAMPTZ NOT NULL,
             claimed_by  TEXT NOT NULL DEFAULT '',
+            attempts    INTEGER NOT NULL DEFAULT 0,
             lease_until TIMESTAMPTZ
         );
         CREATE INDEX inbox_thread ON inbox (thread_key, seq);

@@ -181,7 +181,7 @@ _ACCEPT = (
     " WHERE NOT EXISTS (SELECT 1 FROM events WHERE event_id = $1)"
     " ON CONFLICT (event_id) DO NOTHING"
 )
-_INBOX_COLUMNS = "seq, event_id, thread_key, payload"
+_INBOX_COLUMNS = "seq, event_id, thread_key, payload, attempts"
 # A row whose event is decided can exist here: a redelivery accepted while another process was
 # committing that event's decision (READ COMMITTED: the accept's NOT EXISTS did not see it yet).
 _PENDING_IN_THREAD = (
@@ -194,14 +194,19 @@ _ACCEPTED = f"SELECT {_INBOX_COLUMNS} FROM inbox ORDER BY seq LIMIT $1"
 _CLAIM_ACCEPTED = (
     "WITH c AS (SELECT seq FROM inbox WHERE lease_until IS NULL OR lease_until <= now()"
     " ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED)"
-    " UPDATE inbox i SET claimed_by = $1, lease_until = now() + $3::interval FROM c"
-    " WHERE i.seq = c.seq RETURNING i.seq, i.event_id, i.thread_key, i.payload"
+    " UPDATE inbox i SET claimed_by = $1, lease_until = now() + $3::interval,"
+    " attempts = i.attempts + 1 FROM c"
+    " WHERE i.seq = c.seq RETURNING i.seq, i.event_id, i.thread_key, i.payload, i.attempts"
 )
 _FORGET = "DELETE FROM inbox WHERE event_id = $1"
 # A live process renews the leases on everything it holds, so only a dead one's lapse.
-_RENEW_INBOX = "UPDATE inbox SET lease_until = now() + $2::interval WHERE claimed_by = $1"
+_RENEW_INBOX = (
+    "UPDATE inbox SET lease_until = now() + $2::interval"
+    " WHERE claimed_by = $1 AND event_id = ANY($3::text[])"
+)
 _RENEW_OUTBOX = (
-    "UPDATE outbox SET lease_until = now() + $2::interval WHERE claimed_by = $1 AND status = 'owed'"
+    "UPDATE outbox SET lease_until = now() + $2::interval"
+    " WHERE claimed_by = $1 AND status = 'owed' AND id = ANY($3::bigint[])"
 )
 _RELEASE_INBOX = "UPDATE inbox SET lease_until = now() WHERE claimed_by = $1"
 _RELEASE_OUTBOX = "UPDATE outbox SET lease_until = now() WHERE claimed_by = $1 AND status = 'owed'"
@@ -532,17 +537,21 @@ class PostgresStore:
         rows = await self._write(f"claim accepted events for {owner}", claim)
         return sorted((_accepted(row) for row in rows), key=lambda e: e.seq)
 
-    async def renew_leases(self) -> int:
-        """Extend the lease on every message and action this process holds; how many.
+    async def renew_leases(self, *, events: Sequence[str], actions: Sequence[int]) -> int:
+        """Extend this process's leases on the messages and actions it is working on; how many.
 
-        Called well within each lease (the sweep does, every `storage.sweep_seconds`), so a
-        live process's work is never taken over however long a turn takes: only the leases of a
-        process that stopped renewing (a dead one) run out.
+        Called well within each lease (every `storage.sweep_seconds`) with what the runtime is
+        deciding or carrying out right now, so a live process's work is not taken over however
+        long a turn takes, while what it holds and no longer works on (a turn that failed on a
+        store error) lapses and is claimed again by a sweep, this process's own included.
         """
+        if not events and not actions:
+            return 0
 
         async def write(conn: Conn) -> int:
-            a = _count(await conn.execute(_RENEW_INBOX, self.owner, self.lease))
-            return a + _count(await conn.execute(_RENEW_OUTBOX, self.owner, self.lease))
+            a = _count(await conn.execute(_RENEW_INBOX, self.owner, self.lease, list(events)))
+            b = await conn.execute(_RENEW_OUTBOX, self.owner, self.lease, list(actions))
+            return a + _count(b)
 
         return await self._write("renew leases", write)
 
@@ -1161,6 +1170,7 @@ def _accepted(row: Row) -> AcceptedEvent:
         event_id=str(row["event_id"]),
         thread_key=str(row["thread_key"]),
         payload=str(row["payload"]),
+        attempts=int(row["attempts"]),
     )
 
 

@@ -97,7 +97,7 @@ _ACCEPT = (
     " SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM events WHERE event_id = ?1)"
     " ON CONFLICT (event_id) DO NOTHING"
 )
-_INBOX_COLUMNS = "seq, event_id, thread_key, payload"
+_INBOX_COLUMNS = "seq, event_id, thread_key, payload, attempts"
 _PENDING_IN_THREAD = (
     f"SELECT {_INBOX_COLUMNS} FROM inbox WHERE thread_key = ?1"
     " AND seq <= (SELECT seq FROM inbox WHERE event_id = ?2) ORDER BY seq"
@@ -1000,4 +1000,5 @@ def _accepted(row: sqlite3.Row) -> AcceptedEvent:
         event_id=str(row["event_id"]),
         thread_key=str(row["thread_key"]),
         payload=str(row["payload"]),
+        attempts=int(row["attempts"]),
     )

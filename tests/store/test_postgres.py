@@ -354,27 +354,32 @@ async def test_copy_refuses_a_source_whose_chain_is_broken(tmp_path: Path, pg_ur
         await asyncio.gather(source.close(), target.close())
 
 
-async def test_a_live_process_renews_its_leases_and_a_clean_stop_releases_them(
+async def test_a_live_process_renews_what_it_works_on_and_a_clean_stop_releases_it(
     pg_url: str,
 ) -> None:
-    """Renewed, a live process's work is not taken over past the lease; released, it is at once."""
+    """Renewed, work in progress is not taken over past the lease; what the process holds but no
+    longer works on lapses and is claimed; released on a clean stop, the rest is claimed at once."""
     short = timedelta(milliseconds=300)
     live, other = (PostgresStore(pg_url, pool_size=2, lease=short) for _ in "ab")
     await asyncio.gather(live.open(), other.open())
     try:
-        assert await live.accept_event("e1", thread_key=REF.key, payload="{}", at=T0)
-        await live.commit(
+        for event_id in ("working", "abandoned"):
+            assert await live.accept_event(event_id, thread_key=REF.key, payload="{}", at=T0)
+        committed = await live.commit(
             at=T0, event_id=None, state=None, actions=[Action(kind="lock", thread=REF)]
         )
+        (lock,) = (a.id for a in committed.actions)
         for _ in range(4):  # longer than the lease, renewed within it
             await asyncio.sleep(0.15)
-            assert await live.renew_leases() == 2
-        assert await other.claim_accepted("other", limit=5, lease=timedelta(minutes=1)) == []
+            assert await live.renew_leases(events=["working"], actions=[lock]) == 2
+        taken = await other.claim_accepted("other", limit=5, lease=timedelta(minutes=1))
+        assert [e.event_id for e in taken] == ["abandoned"]  # held, but nobody worked on it
         assert await other.claim_owed_actions("other", limit=5, lease=timedelta(minutes=1)) == []
         assert await live.release_leases() == 2  # a clean stop
         taken = await other.claim_accepted("other", limit=5, lease=timedelta(minutes=1))
         owed = await other.claim_owed_actions("other", limit=5, lease=timedelta(minutes=1))
-        assert [e.event_id for e in taken] == ["e1"] and len(owed) == 1
-        assert await live.renew_leases() == 0  # no longer its own
+        assert [e.event_id for e in taken] == ["working"] and [a.id for a in owed] == [lock]
+        assert taken[0].attempts == 1
+        assert await live.renew_leases(events=["working"], actions=[lock]) == 0  # not its own
     finally:
         await asyncio.gather(live.close(), other.close())

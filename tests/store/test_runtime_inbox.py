@@ -9,8 +9,11 @@ each.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+from collections.abc import AsyncIterator
 from datetime import timedelta
+from pathlib import Path
 
 import asyncpg  # type: ignore[import-untyped]
 import pytest
@@ -19,7 +22,8 @@ from bot import notices
 from bot.config import LimitSettings, Settings
 from bot.errors import StoreError
 from bot.records import Author
-from bot.store import PostgresStore, Store
+from bot.runtime import MAX_RECOVERIES
+from bot.store import PostgresStore, Store, open_store
 from bot.store.codec import incoming_to_json
 from tests.fakes.core import ScriptedAssistant, ScriptedReply
 from tests.store.conftest import Backend
@@ -275,3 +279,104 @@ async def test_a_store_error_before_the_decision_keeps_the_message_and_tells_the
         assert await turn_texts(store) == ["hello", "a question"]
     finally:
         await store.close()
+
+
+class Failing:
+    """The real store with one of its methods failing as a lost connection would."""
+
+    def __init__(self, store: Store, *, method: str, times: int = 1_000_000) -> None:
+        self._store = store
+        self._method = method
+        self.times = times
+
+    def __getattr__(self, name: str) -> object:
+        real = getattr(self._store, name)
+        if name != self._method:
+            return real
+
+        async def failing(*args: object, **kw: object) -> object:
+            if self.times > 0:
+                self.times -= 1
+                raise StoreError(f"could not {name}: connection lost")
+            return await real(*args, **kw)
+
+        return failing
+
+    def thread_lock(self, key: str) -> contextlib.AbstractAsyncContextManager[None]:
+        @contextlib.asynccontextmanager
+        async def lock() -> AsyncIterator[None]:
+            if self._method == "thread_lock" and self.times > 0:
+                self.times -= 1
+                raise StoreError(f"could not lock thread {key}: too many clients")
+            yield
+
+        return lock()
+
+
+async def test_a_thread_lock_failure_tells_the_user_and_keeps_the_message(tmp_path: Path) -> None:
+    """The per-thread lock cannot be taken: told once, still accepted, decided on the retry."""
+    real = await open_store(str(tmp_path / "bot.db"))
+    try:
+        store = Failing(real, method="thread_lock", times=0)
+        h = Harness(store)  # type: ignore[arg-type]
+        await h.runtime.handle(h.message("hello", opens=True))
+        msg = h.message("a question")
+        assert await h.runtime.accept(msg)
+        store.times = 1
+        with pytest.raises(StoreError):
+            await h.runtime.handle(msg)
+        assert [c.text for c in h.adapter.calls if c.kind == "notice"] == [notices.TURN_FAILED]
+        assert [e.event_id for e in await real.accepted_events()] == [msg.event_id]
+        assert await h.make_runtime().recover() == 1
+        assert await turn_texts(real) == ["hello", "a question"]
+    finally:
+        await real.close()
+
+
+async def test_a_store_error_after_the_commit_does_not_say_the_turn_failed(
+    tmp_path: Path,
+) -> None:
+    """The crisis resources went out and the decision stands; recording the notice as done
+    failed. The user is not told their (answered) turn failed."""
+    real = await open_store(str(tmp_path / "bot.db"))
+    try:
+        store = Failing(real, method="action_done", times=0)
+        h = Harness(store)  # type: ignore[arg-type]
+        await h.runtime.handle(h.message("hello", opens=True))
+        msg = h.message("I want to kill myself")
+        assert await h.runtime.accept(msg)
+        store.times = 1
+        with pytest.raises(StoreError):
+            await h.runtime.handle(msg)
+        assert notices.TURN_FAILED not in [c.text for c in h.adapter.calls]
+        assert await real.event_seen(msg.event_id)
+        assert await real.accepted_events() == []
+    finally:
+        await real.close()
+
+
+async def test_a_message_that_fails_every_time_is_given_up_after_a_few_recoveries(
+    pg_url: str,
+) -> None:
+    """Each sweep takes it up again; after MAX_RECOVERIES failures it is dropped, not kept."""
+    real = PostgresStore(pg_url, lease=timedelta(milliseconds=100))
+    await real.open()
+    try:
+        h = Harness(real)
+        await h.runtime.handle(h.message("hello", opens=True))
+        msg = h.message("a question")
+        assert await h.runtime.accept(msg)
+        broken = Failing(real, method="pending_in_thread")
+        h.store = broken  # type: ignore[assignment]
+        runtime = h.make_runtime()
+        runtime.store = broken  # type: ignore[assignment]
+        for _ in range(MAX_RECOVERIES):
+            await asyncio.sleep(0.15)
+            assert await runtime.recover() == 0
+        assert [e.attempts for e in await real.accepted_events()] == [MAX_RECOVERIES]
+        await asyncio.sleep(0.15)
+        await runtime.recover()
+        assert await real.accepted_events() == []
+        assert [c.text for c in h.adapter.calls if c.kind == "notice"] == []  # retried quietly
+    finally:
+        await real.close()
