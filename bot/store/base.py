@@ -133,6 +133,17 @@ class AcceptedEvent:
     #: How many times recovery has claimed it (a message that fails every time is given up).
     attempts: int = 0
 
+    @classmethod
+    def from_row(cls, row: Any) -> AcceptedEvent:
+        """From an inbox row of either backend (sqlite3.Row and asyncpg's Record index alike)."""
+        return cls(
+            seq=int(row["seq"]),
+            event_id=str(row["event_id"]),
+            thread_key=str(row["thread_key"]),
+            payload=str(row["payload"]),
+            attempts=int(row["attempts"]),
+        )
+
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class Committed:

@@ -494,7 +494,7 @@ class PostgresStore:
             return await conn.fetch(_PENDING_IN_THREAD, thread_key, event_id)
 
         rows = await self._read(f"read the inbox of thread {thread_key}", read)
-        found = [_accepted(row) for row in rows]
+        found = [AcceptedEvent.from_row(row) for row in rows]
         return found if found and found[-1].event_id == event_id else None
 
     async def has_accepted(self, thread_key: str) -> bool:
@@ -519,7 +519,7 @@ class PostgresStore:
         async def read(conn: Conn) -> list[Row]:
             return await conn.fetch(_ACCEPTED, limit)
 
-        return [_accepted(row) for row in await self._read("read the inbox", read)]
+        return [AcceptedEvent.from_row(row) for row in await self._read("read the inbox", read)]
 
     async def claim_accepted(
         self, owner: str, *, limit: int, lease: timedelta
@@ -535,7 +535,7 @@ class PostgresStore:
             return await conn.fetch(_CLAIM_ACCEPTED, owner, limit, lease)
 
         rows = await self._write(f"claim accepted events for {owner}", claim)
-        return sorted((_accepted(row) for row in rows), key=lambda e: e.seq)
+        return sorted((AcceptedEvent.from_row(row) for row in rows), key=lambda e: e.seq)
 
     async def renew_leases(self, *, events: Sequence[str], actions: Sequence[int]) -> int:
         """Extend this process's leases on the messages and actions it is working on; how many.
@@ -1162,16 +1162,6 @@ def _row_hash(row: Row) -> str:
 
 def _broken(good: int, seq: int | None, problem: str) -> AuditReport:
     return AuditReport(ok=False, records=good, seq=seq, problem=problem)
-
-
-def _accepted(row: Row) -> AcceptedEvent:
-    return AcceptedEvent(
-        seq=int(row["seq"]),
-        event_id=str(row["event_id"]),
-        thread_key=str(row["thread_key"]),
-        payload=str(row["payload"]),
-        attempts=int(row["attempts"]),
-    )
 
 
 def _owed(row: Row) -> OwedAction:

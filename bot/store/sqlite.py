@@ -368,7 +368,7 @@ class SqliteStore:
             return conn.execute(_PENDING_IN_THREAD, (thread_key, event_id)).fetchall()
 
         rows = await self._call(f"read the inbox of thread {thread_key}", read)
-        found = [_accepted(row) for row in rows]
+        found = [AcceptedEvent.from_row(row) for row in rows]
         return found if found and found[-1].event_id == event_id else None
 
     async def has_accepted(self, thread_key: str) -> bool:
@@ -393,7 +393,7 @@ class SqliteStore:
         def read(conn: sqlite3.Connection) -> list[sqlite3.Row]:
             return conn.execute(_ACCEPTED, (limit,)).fetchall()
 
-        return [_accepted(row) for row in await self._call("read the inbox", read)]
+        return [AcceptedEvent.from_row(row) for row in await self._call("read the inbox", read)]
 
     # --- the decision, continued ---------------------------------------------------------------
 
@@ -992,13 +992,3 @@ def _row_hash(row: sqlite3.Row) -> str:
 
 def _broken(good: int, seq: int | None, problem: str) -> AuditReport:
     return AuditReport(ok=False, records=good, seq=seq, problem=problem)
-
-
-def _accepted(row: sqlite3.Row) -> AcceptedEvent:
-    return AcceptedEvent(
-        seq=int(row["seq"]),
-        event_id=str(row["event_id"]),
-        thread_key=str(row["thread_key"]),
-        payload=str(row["payload"]),
-        attempts=int(row["attempts"]),
-    )
