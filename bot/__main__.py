@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from bot import config as config_mod
 from bot.errors import ConfigError, ReplayError, ThreadkeeperError
-from bot.store.base import Store
+from bot.store.base import SharedStore, Store, shared
 
 if TYPE_CHECKING:
     from bot.runtime import Runtime
@@ -213,8 +213,7 @@ async def _sweep(runtime: Runtime, store: Store, every: float) -> AsyncIterator[
     renew the leases on what this process holds, and claim what a dead process held (its leases
     lapsed because it stopped renewing them), so a live process's work is never taken over.
     """
-    shared = bool(getattr(store, "shared", False))
-    renew = getattr(store, "renew_leases", None)
+    several = shared(store)
 
     async def sweep() -> None:
         while True:
@@ -222,25 +221,24 @@ async def _sweep(runtime: Runtime, store: Store, every: float) -> AsyncIterator[
                 recovered = await runtime.recover()
                 if recovered:
                     log.info("carried out %d messages and actions left by another run", recovered)
-                if not shared:
+                if several is None:
                     return  # one process: what an earlier run left is done
             except ThreadkeeperError:
                 log.exception("sweeping for a dead process's work failed; trying again later")
             await asyncio.sleep(every)
 
-    async def keep_leases() -> None:
-        assert renew is not None
+    async def keep_leases(several: SharedStore) -> None:
         while True:
             await asyncio.sleep(every)
             events, actions = runtime.held()
             try:
-                await renew(events=events, actions=actions)
+                await several.renew_leases(events=events, actions=actions)
             except ThreadkeeperError:
                 log.exception("renewing this process's leases failed; trying again")
 
     tasks = [asyncio.create_task(sweep())]
-    if shared and renew is not None:
-        tasks.append(asyncio.create_task(keep_leases()))
+    if several is not None:
+        tasks.append(asyncio.create_task(keep_leases(several)))
     try:
         yield
     finally:
@@ -327,13 +325,13 @@ async def _services(settings: config_mod.Settings, store_path: str | None, life:
     finally:
         if runtime is not None:
             await runtime.assistant.aclose()
-        release = getattr(store, "release_leases", None)
+        several = shared(store)
         # Only after a stop that let every turn finish: otherwise a turn of this process may
         # still be carrying out what another process would then take over.
-        if release is not None and life.drained:
+        if several is not None and life.drained:
             # A clean stop: what this process still holds goes to the next one at once.
             with contextlib.suppress(ThreadkeeperError, asyncio.CancelledError):
-                await asyncio.shield(release())
+                await asyncio.shield(several.release_leases())
         await close_store(store)
 
 

@@ -53,9 +53,11 @@ from bot.store.base import (
     Committed,
     DuplicateEvent,
     OwedAction,
+    SharedStore,
     Store,
     Turn,
     TurnRecord,
+    shared,
 )
 from bot.store.codec import assessment_to_json, incoming_from_json, incoming_to_json
 
@@ -75,8 +77,8 @@ DELIVERY_BACKOFF = (0.5, 2.0)
 HANDLING: ContextVar[Event | None] = ContextVar("threadkeeper_handling", default=None)
 #: Times recovery takes up an accepted message whose turn keeps failing before giving it up.
 MAX_RECOVERIES = 3
-#: How long a process holds what it accepted before others presume it dead, when not configured.
-DEFAULT_LEASE = timedelta(minutes=5)
+#: Most owed actions, and most accepted messages, one recovery takes up.
+RECOVER_BATCH = 1000
 
 #: Most stored turns a branch reads from the locked thread.
 BRANCH_TURNS_READ = 100_000
@@ -258,7 +260,8 @@ class Runtime:
         self.clock = clock
         self._backoff = delivery_backoff
         # PostgreSQL offers a per-thread lock across processes; SQLite serves one process only.
-        self._lanes = _Lanes(getattr(store, "thread_lock", None))
+        several = shared(store)
+        self._lanes = _Lanes(several.thread_lock if several is not None else None)
         self._inflight: set[str] = set()
         #: Messages this process accepted (wrote to the inbox) and has not yet handled.
         self._accepted: set[str] = set()
@@ -292,11 +295,11 @@ class Runtime:
         committed it; here only actions whose lease ran out (a dead process's) are claimed, so
         two live processes never carry out the same one.
         """
-        claim = getattr(self.store, "claim_owed_actions", None)
-        owner = getattr(self.store, "owner", None)
-        lease = getattr(self.store, "lease", DEFAULT_LEASE)
-        if claim is not None and owner is not None:
-            owed = await claim(owner, limit=1000, lease=lease)
+        several = shared(self.store)
+        if several is not None:
+            owed = await several.claim_owed_actions(
+                several.owner, limit=RECOVER_BATCH, lease=several.lease
+            )
         else:
             owed = await self.store.owed_actions()
         if owed:
@@ -311,15 +314,16 @@ class Runtime:
             )
         ]
         await self._report_failures(failures)
-        return len(owed) + await self._recover_accepted(owner, lease)
+        return len(owed) + await self._recover_accepted(several)
 
-    async def _recover_accepted(self, owner: str | None, lease: timedelta) -> int:
+    async def _recover_accepted(self, several: SharedStore | None) -> int:
         """Decide the messages a dead process (or this one, before a restart) accepted."""
-        claim = getattr(self.store, "claim_accepted", None)
-        if claim is not None and owner is not None:
-            pending = await claim(owner, limit=1000, lease=lease)
+        if several is not None:
+            pending = await several.claim_accepted(
+                several.owner, limit=RECOVER_BATCH, lease=several.lease
+            )
         else:
-            pending = await self.store.accepted_events()
+            pending = await self.store.accepted_events(limit=RECOVER_BATCH)
         if pending:
             log.info("deciding %d accepted messages from before the restart", len(pending))
         by_thread: dict[str, list[AcceptedEvent]] = {}
@@ -369,7 +373,7 @@ class Runtime:
         message again (Slack retries it on another worker: `redelivered_elsewhere`) is refused
         with ShuttingDown; otherwise it is still written down, for whoever runs next.
         """
-        if self._closing and redelivered_elsewhere and getattr(self.store, "shared", False):
+        if self._closing and redelivered_elsewhere and shared(self.store) is not None:
             # Another worker may take it now; with one process, it is written down for the
             # next start instead (Slack's retries may all come while it is down).
             raise ShuttingDown("this process is stopping; deliver the message to another")

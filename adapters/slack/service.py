@@ -63,6 +63,7 @@ from bot.errors import (
 )
 from bot.records import Action, Author, Case, Event, Incoming, ModCommandKind, ThreadRef
 from bot.runtime import HANDLING, Runtime, utcnow
+from bot.store.base import shared
 
 log = logging.getLogger(__name__)
 
@@ -308,15 +309,15 @@ class SlackService:
         # On a store several processes share, several workers listen on one port and the kernel
         # spreads Slack's requests over them (SO_REUSEPORT); on SQLite a second process on the
         # port is an error, since it would break the one-process store.
-        shared = bool(getattr(runtime.store, "shared", False))
+        several = shared(runtime.store) is not None
         try:
-            site = web.TCPSite(runner, host=self._host, port=self.slack.port, reuse_port=shared)
+            site = web.TCPSite(runner, host=self._host, port=self.slack.port, reuse_port=several)
             try:
                 await site.start()
             except OSError as exc:
                 hint = (
                     "another program holds it"
-                    if shared
+                    if several
                     else "is another bot running? Several workers need storage.url on PostgreSQL"
                 )
                 port = self.slack.port

@@ -8,9 +8,10 @@ backend (PostgreSQL, for several processes) implements the same protocol without
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any, Literal, Protocol
+from datetime import datetime, timedelta
+from typing import Any, Literal, Protocol, runtime_checkable
 
 from bot.errors import StoreError
 from bot.records import Action, Assessment, Case, CaseDraft, CaseKind, ThreadState
@@ -295,3 +296,47 @@ class Store(Protocol):
     async def purge_excerpts(self, *, before: datetime) -> int:
         """Delete message texts older than `before`; the chain and case metadata stay verifiable."""
         ...
+
+
+@runtime_checkable
+class SharedStore(Store, Protocol):
+    """A Store that several processes use at once (PostgreSQL): thread locks, leases, claims.
+
+    Fresh actions and accepted messages are leased to `owner`, which renews the leases on what
+    it works on; what a dead process held is claimed by the others once its leases lapse. A
+    store without these (SQLite) serves one process, which takes up everything at its start.
+    """
+
+    #: Who this process is, in the leases it takes.
+    owner: str
+    #: How long after a process's last renewal the others presume it dead.
+    lease: timedelta
+
+    def thread_lock(self, key: str) -> AbstractAsyncContextManager[None]:
+        """Hold the thread's lock across processes for the body of the `async with`."""
+        ...
+
+    async def claim_owed_actions(
+        self, owner: str, *, limit: int, lease: timedelta
+    ) -> list[OwedAction]:
+        """Lease owed actions nobody holds (or whose lease ran out) to `owner`."""
+        ...
+
+    async def claim_accepted(
+        self, owner: str, *, limit: int, lease: timedelta
+    ) -> list[AcceptedEvent]:
+        """Lease undecided messages whose process's lease ran out to `owner`."""
+        ...
+
+    async def renew_leases(self, *, events: Sequence[str], actions: Sequence[int]) -> int:
+        """Extend this process's leases on the messages and actions it is working on."""
+        ...
+
+    async def release_leases(self) -> int:
+        """On a clean stop: give up this process's leases now."""
+        ...
+
+
+def shared(store: Store) -> SharedStore | None:
+    """The store as one several processes share, or None when it serves one process."""
+    return store if isinstance(store, SharedStore) else None

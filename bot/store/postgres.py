@@ -334,9 +334,6 @@ class _StatelessConnection(asyncpg.Connection):  # type: ignore[misc]  # asyncpg
 class PostgresStore:
     """The Store protocol on an asyncpg pool, safe for several processes on one database."""
 
-    #: Several processes may use one database at once.
-    shared = True
-
     def __init__(
         self,
         url: str,

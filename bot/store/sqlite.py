@@ -220,9 +220,6 @@ def _insert_excerpt(
 class SqliteStore:
     """The Store protocol on one aiosqlite connection."""
 
-    #: One process at a time: with no leases and no cross-process lock, two would repeat work.
-    shared = False
-
     def __init__(self, path: str | Path, *, excerpt_chars: int = 300) -> None:
         if excerpt_chars < 1:
             raise ValueError("excerpt_chars must be at least 1")

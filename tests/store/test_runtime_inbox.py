@@ -241,23 +241,6 @@ async def test_a_decided_message_accepted_again_in_a_race_is_not_run_again(pg_ur
         await store.close()
 
 
-class LockFailsOnce:
-    """The real store whose per-thread read fails once, as a lost connection would."""
-
-    def __init__(self, store: Store) -> None:
-        self._store = store
-        self.failed = False
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._store, name)
-
-    async def pending_in_thread(self, thread_key: str, event_id: str) -> object:
-        if not self.failed:
-            self.failed = True
-            raise StoreError("could not read the inbox: connection lost")
-        return await self._store.pending_in_thread(thread_key, event_id)
-
-
 async def test_a_store_error_before_the_decision_keeps_the_message_and_tells_the_user(
     backend: Backend,
 ) -> None:
@@ -268,7 +251,7 @@ async def test_a_store_error_before_the_decision_keeps_the_message_and_tells_the
         await h.runtime.handle(h.message("hello", opens=True))
         msg = h.message("a question")
         assert await h.runtime.accept(msg)
-        h.runtime.store = LockFailsOnce(store)  # type: ignore[assignment]
+        h.runtime.store = Failing(store, method="pending_in_thread", times=1)  # type: ignore[assignment]
         with pytest.raises(StoreError):
             await h.runtime.handle(msg)
         told = [c.text for c in h.adapter.calls if c.kind == "notice"]
@@ -313,9 +296,11 @@ class Failing:
         return lock()
 
 
-async def test_a_thread_lock_failure_tells_the_user_and_keeps_the_message(tmp_path: Path) -> None:
-    """The per-thread lock cannot be taken: told once, still accepted, decided on the retry."""
-    real = await open_store(str(tmp_path / "bot.db"))
+async def test_a_thread_lock_failure_tells_the_user_and_keeps_the_message(pg_url: str) -> None:
+    """The per-thread lock (PostgreSQL's, across processes) cannot be taken: told once, still
+    accepted, decided on the retry."""
+    real = PostgresStore(pg_url, lease=timedelta(milliseconds=100))
+    await real.open()
     try:
         store = Failing(real, method="thread_lock", times=0)
         h = Harness(store)  # type: ignore[arg-type]
@@ -327,6 +312,7 @@ async def test_a_thread_lock_failure_tells_the_user_and_keeps_the_message(tmp_pa
             await h.runtime.handle(msg)
         assert [c.text for c in h.adapter.calls if c.kind == "notice"] == [notices.TURN_FAILED]
         assert [e.event_id for e in await real.accepted_events()] == [msg.event_id]
+        await asyncio.sleep(0.15)  # its lease lapses: nobody works on it any more
         assert await h.make_runtime().recover() == 1
         assert await turn_texts(real) == ["hello", "a question"]
     finally:

@@ -19,6 +19,7 @@ from bot.store import open_store
 from bot.store.base import Store
 from tests.fakes.slack_api import FakeSlackApi
 from tests.fakes.slack_events import FORM, JSON, SECRET, Payloads, as_form, as_json, request
+from tests.store.conftest import pg_database, pg_url  # the PostgreSQL tests' databases
 
 MOD_LOG = "CMOD"
 MODERATOR = "UMOD"
@@ -127,3 +128,6 @@ async def store(tmp_path: Path) -> AsyncIterator[Store]:
 async def slack(api: FakeSlackApi, store: Store) -> Harness:
     """The harness with the offline assistant."""
     return Harness(api=api, store=store, config=settings(), assistant=OfflineAssistant())
+
+
+__all__ = ["Harness", "api", "pg_database", "pg_url", "settings", "slack", "store"]
