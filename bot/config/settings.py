@@ -21,7 +21,7 @@ DEFAULT_CLASSIFIER_MODEL = "claude-haiku-5-5"
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class PolicySettings:
-    """The moderation ladder's thresholds (see bot/policy.py for how each is used)."""
+    """The moderation ladder's thresholds (see bot/policy/ladder.py for how each is used)."""
 
     redirects_before_lock: int = 3
     category_redirects: Mapping[str, int] = field(default_factory=dict)

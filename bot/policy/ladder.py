@@ -1,26 +1,9 @@
-"""The moderation ladder: a pure function from (state, signals, config, now) to a decision.
+"""The ladder: one user turn, from (state, signals, settings, now) to a decision.
 
-Nothing here awaits, reads a clock or touches storage, so every rule is a table-driven test and the
-invariants are property tests (tests/test_policy_properties.py). The runtime is the only caller.
-
-A thread's states (keep in sync with `decide` and `moderate`):
-
-                 harmful, strikes < N-1            benign x K (a strike cleared)
-                 ┌──────────┐                    ┌───────────────────────────────┐
-                 v          │                    │                               │
-    (mention) ─> open ──────┴─ harmful, strikes = N-1 ─> warned ─ harmful ─> locked
-                 │  ^                                    │  (outside crisis window)  │
-                 │  └──────────── moderator unlock ───────┼───────────────────────────┘
-                 │                                       │
-                 └─ end request ─> (pending) ─ "yes" ─> ended <─ "yes" ─┘
-
-    risk (screen or classifier), in any open state: supportive reply + crisis resources (cooldown)
-    + priority case; never a strike, never a lock. For `crisis_window` after the last risk signal,
-    harmful turns are redirected and counted but never lock; each is a priority case instead.
-    locked / ended: every message is ignored and the model is never called.
-
-N is `redirects_before_lock` (or the category's own). A category whose N is 0 locks on its first
-harmful turn with no warning: an operator's explicit choice for the gravest categories.
+A closed thread ignores the turn; a risk signal wins over everything (a caring reply, reviewed
+resources, a priority case); a harmful turn is redirected, then warned, then locked, except in the
+crisis window, where it is counted and handed to people; benign turns clear strikes; the end of a
+shown reply may add a redirect for a refusal. The state diagram is in the package docstring.
 """
 
 from __future__ import annotations
@@ -34,15 +17,10 @@ from bot.modlog import draft_case
 from bot.records import (
     CATEGORY_WORDS,
     Action,
-    Appeal,
-    Branch,
     CaseDraft,
     Decision,
-    EndConfirmation,
     Incoming,
-    ModCommand,
     Signals,
-    ThreadRef,
     ThreadState,
     UserHistory,
 )
@@ -94,29 +72,6 @@ def precheck(
                 actions=(Action(kind="notice", thread=state.ref, text=notices.END_CANCELLED),),
             )
     return None
-
-
-def confirm(
-    *, state: ThreadState, confirmation: EndConfirmation, settings: Settings, now: datetime
-) -> Decision:
-    """A button answer to the end-of-thread question; only the user who asked may answer."""
-    if is_closed(state) or state.pending_end_by != confirmation.author.id:
-        return Decision(
-            verdict="ignored",
-            actions=(Action(kind="ignored", thread=state.ref, user_id=confirmation.author.id),),
-        )
-    if confirmation.confirmed and in_crisis_window(state, settings, now):
-        return _keep_open_in_crisis(
-            replace(state, pending_end_by=None), confirmation.author.id, excerpt=()
-        )
-    if confirmation.confirmed:
-        return _end(state, confirmation.author.id, now)
-    kept = replace(state, pending_end_by=None)
-    return Decision(
-        verdict="end_cancelled",
-        state=kept,
-        actions=(Action(kind="notice", thread=state.ref, text=notices.END_CANCELLED),),
-    )
 
 
 def _end(state: ThreadState, user_id: str, now: datetime) -> Decision:
@@ -539,226 +494,3 @@ def _span(delta: timedelta) -> str:
     if hours >= 48 and hours % 24 == 0:
         return f"{int(hours // 24)} days"
     return f"{hours:g} hours"
-
-
-# --- appeals -------------------------------------------------------------------------------------
-
-#: Appeals one user may send in a day, against spam.
-MAX_APPEALS_PER_DAY = 3
-
-
-def appeal(
-    *,
-    state: ThreadState | None,
-    request: Appeal,
-    lock_case: int | None,
-    open_appeal: bool,
-    appeals_today: int,
-) -> Decision:
-    """A user asks for a review of the closing of their thread: one open appeal per closing."""
-    ref = request.thread
-    user = request.author.id
-
-    def private(text: str) -> Action:
-        return Action(kind="private_notice", thread=ref, text=text, user_id=user)
-
-    if state is None or not is_closed(state):
-        return Decision(verdict="appeal_refused", actions=(private(notices.APPEAL_NOT_CLOSED),))
-    if open_appeal:
-        return Decision(verdict="appeal_refused", actions=(private(notices.APPEAL_ALREADY_OPEN),))
-    if appeals_today >= MAX_APPEALS_PER_DAY:
-        return Decision(verdict="appeal_refused", actions=(private(notices.APPEAL_TOO_MANY),))
-    statement = " ".join(request.statement.split())[:500] or "(no statement)"
-    case = draft_case(
-        kind="appeal",
-        state=state,
-        user_id=user,
-        actor=user,
-        refers_to=lock_case,
-        category=state.closed_category,
-        summary=f"{request.author.name} asks the moderators to review this closing.",
-        excerpts=(statement,),
-    )
-    return Decision(
-        verdict="appeal",
-        cases=(case,),
-        actions=(Action(kind="case", thread=ref, case_ref=0), private(notices.APPEAL_SENT)),
-    )
-
-
-# --- branching ---------------------------------------------------------------------------------
-
-
-def branch(
-    *,
-    state: ThreadState | None,
-    request: Branch,
-    taken: bool,
-    user_turns: int,
-    lock_case: int | None,
-) -> Decision:
-    """Continue a locked thread in a new one, from before its first strike, with clean strikes.
-
-    Only the user whose thread was locked may branch it. A second branch of the same lock is
-    allowed: it carries the same pre-strike history, and a lock in any branch is a new lock that
-    the repeat-lock signal counts. The runtime copies the turns; `user_turns` is how many of
-    them are the user's. `taken` says the new thread is already hosted.
-    """
-    ref = request.thread
-    user = request.author.id
-
-    def refused(text: str) -> Decision:
-        return Decision(
-            verdict="branch_refused",
-            actions=(Action(kind="private_notice", thread=ref, text=text, user_id=user),),
-        )
-
-    if state is None or state.status != "locked":
-        return refused(notices.BRANCH_NOT_LOCKED)
-    if user != state.owner:
-        return refused(notices.BRANCH_NOT_YOURS)
-    if taken or request.new_thread.key == ref.key:
-        return refused(notices.BRANCH_TAKEN)
-    new = ThreadState(ref=request.new_thread, owner=user, opened_at=request.at, turns=user_turns)
-    case = draft_case(
-        kind="branch",
-        state=new,
-        user_id=user,
-        actor=user,
-        refers_to=lock_case,
-        category=state.closed_category,
-        summary=(
-            f"{request.author.name} continues locked thread {ref.thread} from before its "
-            f"first strike ({user_turns} earlier message{'s' if user_turns != 1 else ''} "
-            "carried over)."
-        ),
-    )
-    return Decision(
-        verdict="branch",
-        state=new,
-        cases=(case,),
-        actions=(
-            Action(
-                kind="notice",
-                thread=request.new_thread,
-                text=notices.branched(request.label or ref.thread),
-            ),
-            Action(kind="case", thread=request.new_thread, case_ref=0),
-        ),
-    )
-
-
-# --- moderators -----------------------------------------------------------------------------------
-
-
-def moderate(
-    *,
-    state: ThreadState | None,
-    command: ModCommand,
-    now: datetime,
-    appellant: str | None = None,
-) -> Decision:
-    """A moderator's command: unlock, uphold, note or pardon. Each is itself a case.
-
-    Returns verdict "refused" (with a notice to the moderator's thread where there is one) when
-    the author is not a moderator or the command does not apply; nothing changes then.
-    """
-    mod = command.moderator
-    ref = command.thread or (state.ref if state else None) or command.origin
-    # A refusal answers where the command was given, not in the user's thread.
-    if not mod.is_moderator:
-        return _refused(command.origin, notices.NOT_A_MODERATOR)
-
-    if command.command == "unlock":
-        if state is None or state.status not in ("locked", "ended"):
-            return _refused(command.origin, notices.NOT_CLOSED)
-        reopened = replace(
-            state,
-            status="open",
-            strikes=0,
-            benign_streak=0,
-            pending_end_by=None,
-            closed_at=None,
-            closed_category="none",
-            warned_users=(),
-        )
-        case = draft_case(
-            kind="unlock",
-            state=state,
-            user_id=state.owner,
-            actor=mod.id,
-            refers_to=command.case,
-            summary=command.note or f"Unlocked by {mod.name}; strikes reset.",
-        )
-        return Decision(
-            verdict="unlock",
-            state=reopened,
-            actions=(
-                Action(kind="unlock", thread=state.ref, text=notices.UNLOCKED),
-                Action(kind="case", thread=state.ref, case_ref=0),
-                *_tell_appellant(state.ref, appellant, notices.APPEAL_UNLOCKED),
-            ),
-            cases=(case,),
-        )
-
-    if command.command == "uphold":
-        if command.case is None:
-            return _refused(command.origin, notices.NEEDS_CASE)
-        case = draft_case(
-            kind="uphold",
-            state=state,
-            workspace=command.origin.workspace,
-            user_id=state.owner if state else (command.user_id or ""),
-            actor=mod.id,
-            refers_to=command.case,
-            summary=command.note or f"Upheld by {mod.name}.",
-        )
-        upheld = _mod_case(case, ref)
-        told = _tell_appellant(ref, appellant, notices.APPEAL_UPHELD)
-        return replace(upheld, actions=(*upheld.actions, *told))
-
-    if command.command == "note":
-        if not command.note.strip():
-            return _refused(command.origin, notices.NEEDS_NOTE)
-        case = draft_case(
-            kind="note",
-            state=state,
-            workspace=command.origin.workspace,
-            user_id=(command.user_id or (state.owner if state else "")),
-            actor=mod.id,
-            refers_to=command.case,
-            summary=command.note.strip(),
-        )
-        return _mod_case(case, ref)
-
-    # pardon: the user's earlier locks no longer count towards the repeat-lock signal.
-    user = command.user_id or (state.owner if state else None)
-    if not user:
-        return _refused(command.origin, notices.NEEDS_USER)
-    case = draft_case(
-        kind="pardon",
-        state=state,
-        workspace=command.origin.workspace,
-        user_id=user,
-        actor=mod.id,
-        refers_to=command.case,
-        summary=command.note or f"Pardoned by {mod.name}: earlier locks no longer count.",
-    )
-    return _mod_case(case, ref)
-
-
-def _tell_appellant(ref: ThreadRef, appellant: str | None, text: str) -> tuple[Action, ...]:
-    """The user who appealed hears the outcome privately."""
-    if not appellant:
-        return ()
-    return (Action(kind="private_notice", thread=ref, text=text, user_id=appellant),)
-
-
-def _mod_case(case: CaseDraft, ref: ThreadRef) -> Decision:
-    return Decision(
-        verdict=case.kind, cases=(case,), actions=(Action(kind="case", thread=ref, case_ref=0),)
-    )
-
-
-def _refused(ref: ThreadRef, text: str) -> Decision:
-    return Decision(verdict="refused", actions=(Action(kind="notice", thread=ref, text=text),))
