@@ -11,7 +11,7 @@ import sys
 from datetime import UTC, datetime
 from pathlib import Path
 
-from bot.__main__ import parse_since
+from bot.cli.common import parse_since
 
 ROOT = Path(__file__).resolve().parent.parent
 
