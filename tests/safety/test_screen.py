@@ -7,8 +7,9 @@ import time
 
 import pytest
 
-from bot.safety import screen as screen_module
+from bot.safety import engine
 from bot.safety.normalize import normalize, normalize_plain
+from bot.safety.rules import en
 from bot.safety.screen import ScreenResult, screen
 
 CATEGORIES = {
@@ -432,18 +433,18 @@ ALL_PHRASES = (
 def test_every_rule_gate_admits_what_its_pattern_matches() -> None:
     """No rule's cheap word gate hides a match its full pattern would make."""
     sets = (
-        screen_module._RISK_SELF,
-        screen_module._RISK_OTHERS,
-        screen_module._END,
-        screen_module._HARMFUL,
-        screen_module._ABUSE,
+        en._RISK_SELF,
+        en._RISK_OTHERS,
+        en._END,
+        en._HARMFUL,
+        en._ABUSE,
     )
     for rules in sets:
         for rule in rules.rules:
             ungated = dataclasses.replace(rule, keys=())
             for phrase in ALL_PHRASES:
                 for text in {normalize_plain(phrase), normalize(phrase)}:
-                    words = screen_module._words(text)
+                    words = engine._words(text)
                     if ungated.fires(text, words):
                         assert rule.fires(text, words), (rule.name, phrase)
 
@@ -453,8 +454,8 @@ def test_word_boundary_shortcut_matches_the_plain_regex() -> None:
     import re
 
     checked = 0
-    for value in vars(screen_module).values():
-        if not isinstance(value, screen_module._RuleSet):
+    for value in vars(en).values():
+        if not isinstance(value, engine._RuleSet):
             continue
         for rule in value.rules:
             for field in ("pattern", "needs", "not_in", "before", "subject"):

@@ -1,0 +1,340 @@
+"""The local screen's rule engine: phrase rules, their gates and vetoes, and how they are matched.
+
+A rule (`_Rule`) is one phrase family: a regex, a gate of words that must be in the message before
+the regex runs, and the contexts that cancel a hit (the clause before it, the text after it, the
+whole message). The rule tables, one module per language under `bot.safety.rules`, are written with
+`_c` (compile a pattern), `_k` (a gate) and `_RuleSet` (rules in order, each with its category);
+`bot.safety.screen` runs them. The names keep their leading underscore: they are the safety
+package's own vocabulary, imported by the tables and the screen, not by anything outside it.
+
+The screen runs on every message, so it is built for speed: each rule has a gate of words (cut to
+four letters) that must be in the message before its regex runs, rule sets are indexed by those
+words, whole-message contexts are checked only after a hit, and leading `\\b`s are checked by hand
+where that lets the regex engine skip ahead (see `_strip_word_start`). Sign-offs and yes/no answers
+are parsed unit by unit rather than with one nested regex, which would backtrack exponentially on
+long near-misses (see `_whole`). Tens of microseconds for a chat-sized message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from bot.records import Category
+
+# --------------------------------------------------------------------------------------------
+# Rule machinery
+
+
+def _split_top(pattern: str) -> list[str] | None:
+    """The top-level alternatives of a pattern, or None if its brackets do not balance."""
+    parts: list[str] = []
+    depth, start, i, in_class = 0, 0, 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            if pattern[i + 1 : i + 2] == "]":
+                i += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return None
+        elif ch == "|" and depth == 0:
+            parts.append(pattern[start:i])
+            start = i + 1
+        i += 1
+    if depth != 0 or in_class:
+        return None
+    parts.append(pattern[start:])
+    return parts
+
+
+_LETTER_START = re.compile(r"[a-z0-9'](?![?*+{])")
+_QUANTIFIERS = ("?", "*", "+", "{")
+
+
+def _leading_group(pattern: str) -> tuple[str, str] | None:
+    """Split "(?:inner)rest" into inner and rest."""
+    if not pattern.startswith("(?:"):
+        return None
+    depth, i = 1, 3
+    while i < len(pattern) and depth:
+        ch = pattern[i]
+        if ch == "\\":
+            i += 2
+            continue
+        if ch == "[":
+            i = pattern.index("]", i + 2 if pattern[i + 1 : i + 2] == "]" else i + 1) + 1
+            continue
+        depth += {"(": 1, ")": -1}.get(ch, 0)
+        i += 1
+    if depth:
+        return None
+    return pattern[3 : i - 1], pattern[i:]
+
+
+def _letters_first(parts: list[str]) -> bool:
+    return all(_LETTER_START.match(p) for p in parts)
+
+
+_MAX_EXPANDED = 6000
+# Past this many different first letters nearly every position is a candidate again, and the
+# hand-checked boundary costs more than the engine's own `\\b` (measured on the eval texts).
+_MAX_FIRST_LETTERS = 8
+
+
+def _expand(pattern: str, bounded: bool) -> list[str] | None:
+    """Alternatives that start with a letter and together match what `pattern` does.
+
+    `bounded` says a `\\b` has been dropped in front; every alternative must have had one.
+    """
+    if _LETTER_START.match(pattern):
+        return [pattern] if bounded else None
+    if pattern.startswith("\\b"):
+        return _expand(pattern[2:], True)
+    group = _leading_group(pattern)
+    if group is None or group[1].startswith(_QUANTIFIERS):
+        return None
+    alts = _split_top(group[0])
+    if alts is None:
+        return None
+    out: list[str] = []
+    for alt in alts:
+        sub = _expand(alt + group[1], bounded)
+        if sub is None:
+            return None
+        out.extend(sub)
+    return out
+
+
+def _strip_word_start(pattern: str) -> str | None:
+    """The pattern without its opening `\\b`s, when what is left starts with plain letters.
+
+    Python's regex engine skips quickly to candidate positions only when a pattern starts with
+    literal characters (or one alternation of them); a leading `\\b` disables that and makes each
+    search several times slower. The boundary is then checked by hand (see `_Rx`). A leading
+    group of alternatives is either kept whole, when all of them start with letters, or
+    multiplied out into top-level alternatives; other shapes are left alone (None).
+    """
+    parts = _split_top(pattern)
+    if parts is None:
+        return None
+    if len(parts) == 1:
+        single = parts[0]
+        bounded = single.startswith("\\b")
+        if bounded:
+            single = single[2:]
+        if bounded and _LETTER_START.match(single):
+            return single
+        group = _leading_group(single)
+        if group is not None and not group[1].startswith(_QUANTIFIERS):
+            inner = _split_top(group[0])
+            if inner is not None:
+                if not bounded and all(p.startswith("\\b") for p in inner):
+                    inner = [p[2:] for p in inner]
+                    bounded = True
+                if bounded and _letters_first(inner):
+                    if len({alt[0] for alt in inner}) > _MAX_FIRST_LETTERS:
+                        return None
+                    return "(?:" + "|".join(inner) + ")" + group[1]
+    out: list[str] = []
+    for part in parts:
+        sub = _expand(part, False)
+        if sub is None:
+            return None
+        out.extend(sub)
+    joined = "|".join(out)
+    if len({alt[0] for alt in out}) > _MAX_FIRST_LETTERS:
+        return None
+    return joined if len(joined) <= max(_MAX_EXPANDED, 2 * len(pattern)) else None
+
+
+def _is_word(ch: str) -> bool:
+    return ch.isalnum() or ch == "_"
+
+
+@dataclass(frozen=True, slots=True)
+class _Rx:
+    """A compiled pattern whose leading word boundary is checked by hand, for speed."""
+
+    source: str
+    regex: re.Pattern[str]
+    word_start: bool
+
+    def hits(self, text: str) -> Iterator[re.Match[str]]:
+        search, pos, n = self.regex.search, 0, len(text)
+        while (m := search(text, pos)) is not None:
+            s = m.start()
+            if self.word_start and (s > 0 and _is_word(text[s - 1])) == (
+                s < n and _is_word(text[s])
+            ):
+                pos = s + 1
+                continue
+            yield m
+            pos = max(m.end(), s + 1)
+            if pos > n:
+                return
+
+    def search(self, text: str) -> re.Match[str] | None:
+        return next(self.hits(text), None)
+
+    @property
+    def pattern(self) -> str:
+        return self.source
+
+
+def _c(pattern: str) -> _Rx:
+    """Compile a rule pattern, moving its opening word boundary out of the regex when that helps."""
+    stripped = _strip_word_start(pattern)
+    if stripped is None:
+        return _Rx(pattern, re.compile(pattern), False)
+    return _Rx(pattern, re.compile(stripped), True)
+
+
+@dataclass(frozen=True, slots=True)
+class _Rule:
+    """One phrase family plus the contexts that cancel it."""
+
+    name: str
+    # cheap gate: each group must share a word with the text (see `_k`), or the regex is skipped
+    keys: tuple[frozenset[str], ...]
+    pattern: _Rx
+    # checked on the clause before the hit, then on the hit itself; one must match
+    subject: _Rx | None = None
+    # checked on the clause before the hit (anchor with $); must match
+    before: _Rx | None = None
+    # checked on the clause before the hit (anchor with $); must not match
+    not_before: _Rx | None = None
+    # checked on the text right after the hit (anchor with ^); must not match
+    not_after: _Rx | None = None
+    # checked on the whole message
+    needs: _Rx | None = None
+    not_in: _Rx | None = None
+
+    def fires(self, text: str, words: frozenset[str]) -> bool:
+        """Whether this family is in the text and no cancelling context is."""
+        for group in self.keys:
+            if group.isdisjoint(words):
+                return False
+        context_checked = False
+        for m in self.pattern.hits(text):
+            if not context_checked:
+                # The whole-message checks cost as much as the pattern; run them only on a hit.
+                if self.needs is not None and self.needs.search(text) is None:
+                    return False
+                if self.not_in is not None and self.not_in.search(text) is not None:
+                    return False
+                context_checked = True
+            start, end = m.span()
+            if self.subject is not None or self.not_before is not None or self.before is not None:
+                before = text[max(0, start - 60) : start]
+                cut = max(before.rfind(ch) for ch in ".!?;,\n")
+                if cut >= 0:
+                    before = before[cut + 1 :]
+                if self.not_before is not None and self.not_before.search(before):
+                    continue
+                if self.before is not None and self.before.search(before) is None:
+                    continue
+                if (
+                    self.subject is not None
+                    and self.subject.search(before) is None
+                    and self.subject.search(m.group(0)) is None
+                ):
+                    continue
+            if self.not_after is not None and self.not_after.search(text[end : end + 60]):
+                continue
+            return True
+        return False
+
+
+_WORD = re.compile(r"[\w']+")
+_Texts = tuple[tuple[str, frozenset[str]], ...]
+
+
+def _words(text: str) -> frozenset[str]:
+    """The text's words cut to their first four characters, for the rules' gates."""
+    return frozenset(w[:4] for w in _WORD.findall(text))
+
+
+def _k(*groups: str) -> tuple[frozenset[str], ...]:
+    """A gate from space-separated word lists: each list must share a word with the text.
+
+    Words are compared on their first four characters, so "kill" admits "killing" and "killed";
+    shorter words must appear whole. A rule's gate must name a word of every text its pattern can
+    match (the tests check this on their own phrases).
+    """
+    return tuple(frozenset(w[:4] for w in g.split()) for g in groups)
+
+
+class _RuleSet:
+    """Rules in order, indexed by their first gate: a message meets only rules it could fire."""
+
+    __slots__ = ("_always", "_index", "cats", "rules")
+
+    def __init__(self, *rules: _Rule | tuple[_Rule, Category]) -> None:
+        pairs = [r if isinstance(r, tuple) else (r, "none") for r in rules]
+        self.rules: tuple[_Rule, ...] = tuple(r for r, _ in pairs)
+        self.cats: tuple[Category, ...] = tuple(c for _, c in pairs)
+        index: dict[str, list[int]] = {}
+        always: list[int] = []
+        for i, rule in enumerate(self.rules):
+            if not rule.keys:
+                always.append(i)
+            for word in rule.keys[0] if rule.keys else ():
+                index.setdefault(word, []).append(i)
+        self._index = {w: tuple(ix) for w, ix in index.items()}
+        self._always = frozenset(always)
+
+    def fired(self, texts: _Texts) -> list[int]:
+        """Positions of the rules that fire on any of the texts, in rule order."""
+        hits: set[int] = set()
+        for text, words in texts:
+            candidates = set(self._always)
+            for word in self._index.keys() & words:
+                candidates.update(self._index[word])
+            for i in candidates - hits:
+                if self.rules[i].fires(text, words):
+                    hits.add(i)
+        return sorted(hits)
+
+    def names(self, texts: _Texts) -> list[str]:
+        """Names of the rules that fire on any of the texts, in rule order."""
+        return [self.rules[i].name for i in self.fired(texts)]
+
+
+# --------------------------------------------------------------------------------------------
+# Messages that are a run of units: sign-offs and yes/no answers
+
+_LEADING_PUNCT = re.compile(r"[\s!-&(-/:-@\[-`{-~]*")  # ASCII punctuation; keeps emoji
+
+
+def _whole(unit: re.Pattern[str], text: str) -> bool:
+    """Whether the text is a run of units, each taken as the first alternative that fits.
+
+    One regex with `(?:unit)+$` would find more splits, but it backtracks exponentially on a long
+    near-miss ("bye bye bye ... x"); taking units one at a time keeps the cost linear.
+    """
+    lead = _LEADING_PUNCT.match(text)
+    pos = lead.end() if lead else 0
+    end = len(text)
+    if pos == end:
+        return False
+    while pos < end:
+        m = unit.match(text, pos)
+        if m is None or m.end() == pos:
+            return False
+        pos = m.end()
+    return True
+
+
+def _flag(rules: _RuleSet, texts: _Texts) -> list[tuple[str, Category]]:
+    return [(rules.rules[i].name, rules.cats[i]) for i in rules.fired(texts)]
