@@ -3,9 +3,10 @@
 A rule (`_Rule`) is one phrase family: a regex, a gate of words that must be in the message before
 the regex runs, and the contexts that cancel a hit (the clause before it, the text after it, the
 whole message). The rule tables, one module per language under `bot.safety.rules`, are written with
-`_c` (compile a pattern), `_k` (a gate) and `_RuleSet` (rules in order, each with its category);
-`bot.safety.screen` runs them. The names keep their leading underscore: they are the safety
-package's own vocabulary, imported by the tables and the screen, not by anything outside it.
+`_c` (compile a pattern), `_k` (a gate) and `_RuleSet` (rules in order, each with its category),
+and each hands the screen one `LanguageRules`; `bot.safety.screen` runs them. The names keep their
+leading underscore: they are the safety package's own vocabulary, imported by the tables and the
+screen, not by anything outside it.
 
 The screen runs on every message, so it is built for speed: each rule has a gate of words (cut to
 four letters) that must be in the message before its regex runs, rule sets are indexed by those
@@ -19,7 +20,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.records import Category
 
@@ -294,6 +295,13 @@ class _RuleSet:
         self._index = {w: tuple(ix) for w, ix in index.items()}
         self._always = frozenset(always)
 
+    def may_fire(self, text: str) -> bool:
+        """Whether a rule could fire: a word of a first gate is somewhere in the text.
+
+        A substring test, cheaper than cutting the text into words; only a quick pre-check.
+        """
+        return bool(self._always) or any(word in text for word in self._index)
+
     def fired(self, texts: _Texts) -> list[int]:
         """Positions of the rules that fire on any of the texts, in rule order."""
         hits: set[int] = set()
@@ -338,3 +346,28 @@ def _whole(unit: re.Pattern[str], text: str) -> bool:
 
 def _flag(rules: _RuleSet, texts: _Texts) -> list[tuple[str, Category]]:
     return [(rules.rules[i].name, rules.cats[i]) for i in rules.fired(texts)]
+
+
+# --------------------------------------------------------------------------------------------
+# One language's tables
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LanguageRules:
+    """Everything one language gives the screen: its rule sets and its short-message units."""
+
+    code: str  # ISO 639-1, "en"
+    risk_self: _RuleSet
+    # Read on the original-case text, where case is the signal ("SH" is self-harm, "sh" a shell).
+    risk_self_cased: _RuleSet = field(default_factory=_RuleSet)
+    risk_others: _RuleSet
+    end: _RuleSet
+    # A sign-off message is a run of `signoff_unit`s (sign-offs and fillers such as "thanks")
+    # with at least one sign-off proper (`signoff_any`) in it.
+    signoff_unit: re.Pattern[str]
+    signoff_any: _Rx
+    # A confirmation answer is a run of one of these, and not of both.
+    yes_unit: re.Pattern[str]
+    no_unit: re.Pattern[str]
+    harmful: _RuleSet
+    abuse: _RuleSet

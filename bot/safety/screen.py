@@ -7,9 +7,9 @@ short "yes"/"no" that answers the bot's own confirmation question. Offline, the 
 only judge of harmful and abusive requests, so those rules favour precision: a missed harmful
 request is redirected by the assistant anyway, while a false strike is unfair to the user.
 
-The phrase families are in `bot.safety.rules.en`; the machinery that matches them fast is
-`bot.safety.engine`. This module reads a message with them and combines what fired into one
-`ScreenResult`.
+The phrase families are rule tables, one module per language under `bot.safety.rules`; the
+machinery that matches them fast is `bot.safety.engine`. This module reads a message in every
+registered language and combines what fired into one `ScreenResult`.
 
 Risk always wins over an end request: "I want to end it all" must bring help, never a goodbye.
 """
@@ -21,18 +21,7 @@ from dataclasses import dataclass
 from bot.records import Category, Risk
 from bot.safety.engine import _flag, _Texts, _whole, _words
 from bot.safety.normalize import clean, fold_both, unleet
-from bot.safety.rules.en import (
-    _ABUSE,
-    _END,
-    _HARMFUL,
-    _NO_UNIT,
-    _RISK_OTHERS,
-    _RISK_SELF,
-    _RISK_SELF_CASED,
-    _SIGNOFF_ANY,
-    _SIGNOFF_UNIT,
-    _YES_UNIT,
-)
+from bot.safety.rules import LANGUAGES
 
 __all__ = ["Category", "Risk", "ScreenResult", "screen"]
 
@@ -58,12 +47,10 @@ _MAX_SIGNOFF_CHARS = 160
 
 
 def _end_request(texts: _Texts) -> list[str]:
-    names = _END.names(texts)
+    names = [name for rules in LANGUAGES for name in rules.end.names(texts)]
     plain = texts[0][0]
-    if (
-        len(plain) <= _MAX_SIGNOFF_CHARS
-        and _whole(_SIGNOFF_UNIT, plain)
-        and _SIGNOFF_ANY.search(plain)
+    if len(plain) <= _MAX_SIGNOFF_CHARS and any(
+        _whole(rules.signoff_unit, plain) and rules.signoff_any.search(plain) for rules in LANGUAGES
     ):
         names.append("end.signoff")
     return names
@@ -72,8 +59,8 @@ def _end_request(texts: _Texts) -> list[str]:
 def _short_answer(plain: str) -> tuple[bool, bool]:
     if len(plain) > 60:
         return False, False
-    yes = _whole(_YES_UNIT, plain)
-    no = _whole(_NO_UNIT, plain)
+    yes = any(_whole(rules.yes_unit, plain) for rules in LANGUAGES)
+    no = any(_whole(rules.no_unit, plain) for rules in LANGUAGES)
     if yes and no:
         return False, False
     return yes, no
@@ -92,15 +79,20 @@ def screen(text: str) -> ScreenResult:
     if unstretched is not plain:  # "i want to dieeee"
         texts += ((unstretched, _words(unstretched)),)
 
-    self_hits = _RISK_SELF.names(texts)
-    if "SH" in cased:
-        self_hits += _RISK_SELF_CASED.names(((cased, _words(cased)),))
-    others_hits = _RISK_OTHERS.names(texts)
+    self_hits: list[str] = []
+    others_hits: list[str] = []
+    harm_hits: list[tuple[str, Category]] = []
+    abuse_hits: list[tuple[str, Category]] = []
+    for rules in LANGUAGES:
+        self_hits += rules.risk_self.names(texts)
+        if rules.risk_self_cased.may_fire(cased):
+            self_hits += rules.risk_self_cased.names(((cased, _words(cased)),))
+        others_hits += rules.risk_others.names(texts)
+        harm_hits += _flag(rules.harmful, texts)
+        abuse_hits += _flag(rules.abuse, texts)
     risk: Risk = "self" if self_hits else "others" if others_hits else "none"
     # Risk wins: "I want to end it all" must never read as a request to close the thread.
     end_hits = [] if risk != "none" else _end_request(texts)
-    harm_hits = _flag(_HARMFUL, texts)
-    abuse_hits = _flag(_ABUSE, texts)
     affirmative, negative = _short_answer(plain)
 
     category: Category = "none"

@@ -8,6 +8,7 @@ is killing me", "my character dies"). A rule may also require first person somew
 message, or forbid a context (games, fiction, study). The names of the rules that fired go into
 the audit log, so every name says what it looks for.
 
+The module ends in `RULES`, the `LanguageRules` that `bot.safety.rules` registers for the screen.
 A rule's gate (`_k`) must name a word of every text its pattern can match (the tests check this on
 their own phrases); how gates, indexes and word boundaries keep the rules cheap is in
 `bot.safety.engine`.
@@ -17,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from bot.safety.engine import _c, _k, _Rule, _RuleSet
+from bot.safety.engine import LanguageRules, _c, _k, _Rule, _RuleSet
 
 # --------------------------------------------------------------------------------------------
 # Shared vocabulary
@@ -1485,4 +1486,21 @@ _ABUSE = _RuleSet(
         ),
         "harassment",
     ),
+)
+
+# --------------------------------------------------------------------------------------------
+# What the screen reads
+
+RULES = LanguageRules(
+    code="en",
+    risk_self=_RISK_SELF,
+    risk_self_cased=_RISK_SELF_CASED,
+    risk_others=_RISK_OTHERS,
+    end=_END,
+    signoff_unit=_SIGNOFF_UNIT,
+    signoff_any=_SIGNOFF_ANY,
+    yes_unit=_YES_UNIT,
+    no_unit=_NO_UNIT,
+    harmful=_HARMFUL,
+    abuse=_ABUSE,
 )
