@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from adapters.discord.service import NOT_HOSTED, DiscordService
+from adapters.discord.interactions import NOT_HOSTED
+from adapters.discord.service import DiscordService
 from bot import notices
 from bot.config import DiscordServer, Settings
 from tests.adapters.discord.conftest import Bot, settings, start_bot, stop_bot
@@ -176,7 +177,7 @@ async def test_a_server_that_is_not_configured_is_ignored_with_one_warning(
     """Mentions and clicks in a server without a mod log here do nothing; one warning says so."""
     bot = await start_bot(tmp_path, monkeypatch, fake=two_guilds())
     try:
-        with caplog.at_level(logging.WARNING, logger="adapters.discord.service"):
+        with caplog.at_level(logging.WARNING, logger="adapters.discord.intake"):
             await open_thread(bot, channel=CHANNEL_B_ID)
             await open_thread(bot, "again", channel=CHANNEL_B_ID)
         assert bot.fake.threads() == []

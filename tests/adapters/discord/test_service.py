@@ -11,7 +11,8 @@ from typing import Any
 import discord
 import pytest
 
-from adapters.discord.service import DiscordService, Throttle, nonce
+from adapters.discord.delivery import Throttle, nonce
+from adapters.discord.service import DiscordService
 from bot import notices
 from bot.errors import DeliveryError, PermissionMissing
 from bot.records import Action
@@ -568,7 +569,7 @@ async def test_login_backs_off_on_server_errors(
             pauses.append(seconds)
         await real_sleep(0)
 
-    monkeypatch.setattr("adapters.discord.service.asyncio.sleep", sleep)
+    monkeypatch.setattr("adapters.discord.client.asyncio.sleep", sleep)
     try:
         await service.login()
         assert service.client.user is not None and service.client.user.id == BOT_ID

@@ -10,12 +10,12 @@ import discord
 import pytest
 
 from adapters.discord import translate
-from adapters.discord.service import (
-    DiscordService,
+from adapters.discord.client import (
     ShardedThreadkeeperClient,
     ThreadkeeperClient,
     syncs_commands,
 )
+from adapters.discord.service import DiscordService
 from bot import config as config_mod
 from bot.assistant.offline import NoClassifier, OfflineAssistant
 from bot.config import DiscordServer, DiscordSettings
