@@ -6,11 +6,11 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from bot import notices
 from bot.adapter import Adapter
 from bot.assistant.base import Assistant, Classifier
 from bot.assistant.offline import NoClassifier, OfflineAssistant
 from bot.config import Settings
+from bot.criteria import policy_text  # callers that import it from here keep working
 from bot.runtime import Runtime, utcnow
 from bot.store import open_store
 from bot.store.base import Store
@@ -27,17 +27,6 @@ def make_assistant(settings: Settings) -> tuple[Assistant, Classifier]:
     client = make_client(settings.assistant)
     reply = ClaudeAssistant(settings.assistant, policy_text=policy_text(settings), client=client)
     return reply, ClaudeClassifier(settings.assistant, client=client)
-
-
-def policy_text(settings: Settings) -> str:
-    """The published criteria, from the live settings."""
-    p = settings.policy
-    return notices.policy_text(
-        redirects_before_lock=p.redirects_before_lock,
-        category_redirects=dict(p.category_redirects),
-        benign_turns_to_clear_strike=p.benign_turns_to_clear_strike,
-        crisis_window_hours=p.crisis_window.total_seconds() / 3600,
-    )
 
 
 async def make_store(settings: Settings, path: str | None = None) -> Store:

@@ -17,6 +17,7 @@ from datetime import datetime
 from bot.adapter import Adapter
 from bot.assistant.base import Assistant, Classifier
 from bot.config import Settings
+from bot.criteria import policy_text
 from bot.errors import ShuttingDown
 from bot.limits import TokenLedger
 from bot.records import Appeal, Branch, EndConfirmation, Event, Incoming
@@ -215,6 +216,4 @@ class Runtime:
 
     def policy_text(self) -> str:
         """The published criteria, from the live settings."""
-        from bot.app import policy_text
-
         return policy_text(self.settings)
