@@ -3,6 +3,8 @@
 Each record's hash covers its own fields and the previous record's hash, so editing, removing or
 reordering any record breaks every hash after it. Message excerpts are outside the chain: the
 record holds only their digest, so a retention purge deletes the text and the chain still checks.
+Both backends link the records they append (`linked`) and check the ones they read back
+(`record_fault`, `walk_end`) here.
 """
 
 from __future__ import annotations
@@ -10,13 +12,15 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from bot.records import Case, CaseDraft
+from bot.store.base import AuditReport
 from bot.store.codec import case_to_json, time_to_json
+from bot.store.rows import Row, stored_time_text
 
 log = logging.getLogger(__name__)
 
@@ -127,3 +131,95 @@ def numbered_case(
         excerpt_digest=excerpt_digest,
     )
     return case, item
+
+
+def linked(
+    items: Sequence[ChainItem], *, head: tuple[int, str], at: str, stored_at: object
+) -> tuple[list[tuple[Any, ...]], tuple[int, str]]:
+    """The `audit` rows that append `items` after `head` (seq, hash), and the new head.
+
+    `at` is the time as stored text, which the hash covers; `stored_at` the value written.
+    """
+    seq, prev = head
+    rows = []
+    for item in items:
+        seq += 1
+        # Hash what verify will read back (the stored JSON, parsed), not the caller's objects.
+        hashed = record_hash(
+            prev_hash=prev,
+            seq=seq,
+            at=at,
+            kind=item.kind,
+            actor=item.actor,
+            thread_key=item.thread_key,
+            data=json.loads(item.data_json),
+            excerpt_digest=item.excerpt_digest,
+        )
+        rows.append(
+            (
+                seq,
+                stored_at,
+                item.kind,
+                item.actor,
+                item.thread_key,
+                item.data_json,
+                item.excerpt_digest,
+                item.excerpt_id,
+                prev,
+                hashed,
+            )
+        )
+        prev = hashed
+    return rows, (seq, prev)
+
+
+# --- verifying ---------------------------------------------------------------------------------
+# A backend walks its `audit` rows in seq order (with each excerpt's text, column `excerpt`),
+# asks `record_fault` of each with the count found sound so far and the last sound hash, and
+# ends with `walk_end` on the head row.
+
+
+def record_fault(row: Row, *, good: int, prev: str) -> AuditReport | None:
+    """Why the stored record after `good` sound ones (the last hashed `prev`) breaks the chain."""
+    seq = int(row["seq"])
+    if seq != good + 1 or row["prev_hash"] != prev:
+        return _broken(good, good + 1, f"record {good + 1} is missing or out of order")
+    if _stored_hash(row) != row["hash"]:
+        return _broken(good, seq, f"record {seq} was changed")
+    excerpt = row["excerpt"]
+    if excerpt is not None and digest(excerpt) != row["excerpt_digest"]:
+        return _broken(good, seq, f"the excerpt of record {seq} was changed")
+    return None
+
+
+def walk_end(head: Row | None, *, good: int, prev: str) -> AuditReport:
+    """The report once `good` records were found sound: the head must name the last of them."""
+    if head is None:
+        return _broken(good, None, "the chain head is missing")
+    if head["seq"] > good:
+        return _broken(good, good + 1, f"record {good + 1} is missing or out of order")
+    if head["seq"] != good or head["hash"] != prev:
+        return _broken(good, good, f"the chain head does not match record {good}")
+    return AuditReport(ok=True, records=good)
+
+
+def _stored_hash(row: Row) -> str:
+    """The hash a stored record should have; "" when its data is not even JSON."""
+    try:
+        data = json.loads(row["data"])
+    except ValueError:
+        return ""
+    return record_hash(
+        prev_hash=row["prev_hash"],
+        seq=int(row["seq"]),
+        at=stored_time_text(row["at"]),
+        kind=row["kind"],
+        actor=row["actor"],
+        thread_key=row["thread_key"],
+        data=data,
+        excerpt_digest=row["excerpt_digest"],
+    )
+
+
+def _broken(good: int, seq: int | None, problem: str) -> AuditReport:
+    return AuditReport(ok=False, records=good, seq=seq, problem=problem)
