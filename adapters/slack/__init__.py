@@ -1,24 +1,17 @@
 """Slack adapter: threadkeeper on slack-bolt's AsyncApp (Socket Mode or signed HTTP).
 
-`python -m bot run` calls `make_service(settings)` when the config has a [slack] section; the
-layers are `translate` (payloads to records), `render` (records to text and blocks) and
-`service` (the I/O). Installation: adapters/slack/README.md and manifest.yml.
+`python -m bot run` calls `make_service(settings)` when the config has a [slack] section. The
+layers: `translate` (payloads to records) and `render` (records to text and blocks) are pure;
+`client` wires the SDK (the Web API client, the app, Socket Mode or HTTP, start-up checks),
+`intake` turns message events into turns (deduped, written down before the ack),
+`interactions` handles buttons, modals and the slash command, `delivery` carries out the core's
+actions and streams replies, and `service` wires them into the one object the core sees.
+Installation: adapters/slack/README.md and manifest.yml.
 """
 
 from __future__ import annotations
 
-from adapters.slack.service import REQUIRED_SCOPES, SlackService, make_client
-from bot.config import Settings, SlackSettings
+from adapters.slack.client import REQUIRED_SCOPES, make_client
+from adapters.slack.service import SlackService, make_service
 
 __all__ = ["REQUIRED_SCOPES", "SlackService", "make_client", "make_service"]
-
-
-def make_service(settings: Settings) -> SlackService:
-    """The Slack service for these settings, with tokens read from the environment now."""
-    slack = settings.slack or SlackSettings()
-    return SlackService(
-        settings=settings,
-        client=make_client(slack.bot_token(), base_url=slack.api_url),
-        signing_secret=slack.signing_secret(),
-        app_token=slack.app_token(),
-    )

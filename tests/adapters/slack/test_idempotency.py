@@ -17,7 +17,7 @@ import pytest
 from aiohttp import web
 
 from adapters.slack import render
-from adapters.slack.service import ACTION_EVENT
+from adapters.slack.delivery import ACTION_EVENT
 from bot.assistant.offline import OfflineAssistant
 from bot.errors import DeliveryError
 from bot.records import Action, Case, ThreadRef
@@ -190,7 +190,7 @@ async def test_a_failed_lookup_still_posts(
     """A lookup Slack refuses (or cannot answer) is logged, and the notice is posted anyway."""
     slack.api.fail("conversations.replies", "internal_error")
     slack.api.fail("conversations.history", "channel_not_found")
-    with caplog.at_level(logging.WARNING, logger="adapters.slack.service"):
+    with caplog.at_level(logging.WARNING, logger="adapters.slack.delivery"):
         await slack.service.perform(notice(), key="tk-8", retry=True)
         case = Action(kind="case", thread=THREAD, case=7)
         await slack.service.perform(case, key="tk-9", case=a_case(), retry=True)
