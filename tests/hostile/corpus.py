@@ -125,8 +125,8 @@ SURROGATE_DEFECT = (
     "fails and the classifier is silently bypassed"
 )
 CUT_BEFORE_SCREEN_DEFECT = (
-    "bot/runtime.py _turn cuts the message to limits.max_message_chars before the local screen "
-    "runs, so a crisis phrase past the cut (the end of a long message) is never screened"
+    "bot/runtime/turn.py Turns.turn cuts the message to limits.max_message_chars before the local "
+    "screen runs, so a crisis phrase past the cut (the end of a long message) is never screened"
 )
 
 
