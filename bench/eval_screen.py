@@ -1,149 +1,296 @@
-"""Measure the local screen against the shared labelled texts.
+"""Measure the local screen: the rules, the learned scorer, and the two combined.
 
 The screen is the one signal that never waits for the network, so its recall on crisis messages
-and its false alarms on texts that only look alarming are worth knowing per source, not just
-overall. The labelled file lives outside the project (it is not ours to ship); when it is absent
-this prints a note and exits 0 so CI without the data still passes.
+and its false alarms on texts that only look alarming are worth knowing per source and per
+language, not just overall, and on text the scorer never trained on:
+
+- `../shared/eval/dev.jsonl`: labelled public texts kept for measuring (never trained on);
+- held-out scores of the training corpus (`../shared/eval/train/`): each row scored by a model
+  that did not see it, from `tools/train_risk_model.py --held-out FILE` (5 stratified folds), and
+  with `--by-source` (each source scored by a model trained on the others: the estimate for
+  text unlike anything trained on). Pass those files with `--cv` and `--by-source`.
+
+It prints the scorer's precision/recall curve (a threshold per row), then, at the configured
+thresholds (`[screen]`, or `--self`/`--others`), the per-source and per-language tables for the
+rules alone, the scorer alone and the combination the bot runs. When the data is absent it says
+so and exits 0, so CI without it still passes.
 
 Usage (from the project root):
-    .venv/bin/python bench/eval_screen.py [path/to/dev.jsonl] [--misses KIND]
+    .venv/bin/python bench/eval_screen.py [--cv bench/.cache/cv5.jsonl]
+        [--by-source bench/.cache/loso.jsonl] [--config FILE] [--misses KIND]
 
-KIND is one of risk, end_request, false_alarm, harmful: print the rows of that kind the screen
-got wrong, to study the phrase families it misses.
+KIND is one of risk, false_alarm, end_request, harmful: print the dev rows of that kind the
+combined screen got wrong.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import sys
 import time
 from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-from bot.safety.screen import ScreenResult, screen
+from bot.config import ScreenSettings, load  # noqa: E402
+from bot.safety.scorer import RiskScore, RiskScorer  # noqa: E402
+from bot.safety.screen import Screen, ScreenResult  # noqa: E402
 
-SHORT = 200  # characters; most chat messages are shorter than this
-DEFAULT_PATH = Path(__file__).resolve().parent.parent.parent / "shared" / "eval" / "dev.jsonl"
+SHARED = ROOT.parent / "shared" / "eval"
+DEV = SHARED / "dev.jsonl"
+TRAIN = SHARED / "train" / "train.jsonl.gz"
+THRESHOLDS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95, 0.98)
+SHORT = 200  # characters: most chat messages are shorter
 
 
-class _Tally:
+@dataclass(frozen=True, slots=True)
+class Row:
+    """One labelled text: `risk` True/False, or None when it is neither (harmful, end request)."""
+
+    text: str
+    source: str
+    lang: str
+    expect: str  # risk, benign, harmful, end_request
+    score: RiskScore | None = None  # a held-out score, when measuring the training corpus
+
+
+def dev_rows(path: Path = DEV) -> list[Row]:
+    """The dev file's rows (English)."""
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            r = json.loads(line)
+            rows.append(Row(r["text"], r["source"].split(":", 1)[0], "en", r["expect"]))
+    return rows
+
+
+def held_out_rows(path: Path, train: Path = TRAIN) -> list[Row]:
+    """Training rows with the held-out scores `tools/train_risk_model.py --held-out` wrote."""
+    # The scores file numbers rows after the left-out sources were dropped, as the trainer does.
+    from tools.train_risk_model import load_rows
+
+    kept, _ = load_rows(train)
+    rows = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        r = json.loads(line)
+        label = r["label"]
+        rows.append(
+            Row(
+                kept[r["row"]]["text"],
+                r["source"],
+                r["lang"],
+                "benign" if label == "benign" else "risk",
+                RiskScore(
+                    self_harm=r["self"], others=r["others"], benign=1 - r["self"] - r["others"]
+                ),
+            )
+        )
+    return rows
+
+
+class Tally:
+    """Risk recall and false alarms, counted per group."""
+
     def __init__(self) -> None:
-        self.risk = [0, 0]  # [hit, total]
-        self.end = [0, 0]
-        self.false_alarm = [0, 0]
-        self.harm_hit = [0, 0]  # harmful rows flagged harmful or abusive
-        self.harm_flags = [0, 0]  # [flags on harmful rows, all flags]
+        self.counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
 
-    def add(self, expect: str, r: ScreenResult) -> None:
-        flagged = r.harmful or r.abusive
-        if expect == "risk":
-            self.risk[1] += 1
-            self.risk[0] += r.risk != "none"
-        elif expect == "end_request":
-            self.end[1] += 1
-            self.end[0] += r.end_request
-        elif expect == "benign":
-            self.false_alarm[1] += 1
-            self.false_alarm[0] += r.risk != "none" or r.end_request
-        if expect == "harmful":
-            self.harm_hit[1] += 1
-            self.harm_hit[0] += flagged
-        if flagged:
-            self.harm_flags[1] += 1
-            self.harm_flags[0] += expect == "harmful"
+    def add(self, groups: Iterable[str], *, expect: str, risk: bool) -> None:
+        """Count one row under each of its groups."""
+        for g in groups:
+            c = self.counts[g]
+            if expect == "risk":
+                c[0] += risk
+                c[1] += 1
+            elif expect == "benign":
+                c[2] += risk
+                c[3] += 1
 
+    def recall(self, group: str) -> str:
+        """Risk recall of a group, as 'share (hits/total)'."""
+        hit, total = self.counts[group][:2]
+        return f"{hit / total:.3f} ({hit}/{total})" if total else "-"
 
-def _ratio(pair: list[int]) -> str:
-    hit, total = pair
-    if total == 0:
-        return "-"
-    return f"{hit / total:.3f} ({hit}/{total})"
+    def false_alarms(self, group: str) -> str:
+        """False alarms on a group's benign rows."""
+        hit, total = self.counts[group][2:]
+        return f"{hit / total:.3f} ({hit}/{total})" if total else "-"
 
 
-def _is_miss(kind: str, expect: str, r: ScreenResult) -> bool:
-    if kind == "risk":
-        return expect == "risk" and r.risk == "none"
-    if kind == "end_request":
-        return expect == "end_request" and not r.end_request
-    if kind == "false_alarm":
-        return expect == "benign" and (r.risk != "none" or r.end_request)
-    if kind == "harmful":
-        return expect == "harmful" and not (r.harmful or r.abusive)
-    return False
+def curve(rows: Sequence[Row], scores: Sequence[RiskScore], label: str) -> None:
+    """Recall and false alarms of the scorer alone at each threshold (both classes)."""
+    risky = [s for r, s in zip(rows, scores, strict=True) if r.expect == "risk"]
+    benign = [s for r, s in zip(rows, scores, strict=True) if r.expect == "benign"]
+    if not risky or not benign:
+        return
+    print(
+        f"\n{label}: scorer alone, a threshold on both classes ({len(risky)} risk rows, "
+        f"{len(benign)} benign)"
+    )
+    print("threshold  recall  false alarms")
+    for t in THRESHOLDS:
+        hit = sum(1 for s in risky if max(s.self_harm, s.others) >= t) / len(risky)
+        fa = sum(1 for s in benign if max(s.self_harm, s.others) >= t) / len(benign)
+        print(f"{t:>9.2f}  {hit:.3f}   {fa:.3f}")
+
+
+def table(title: str, rows: Sequence[Row], readings: dict[str, Sequence[bool]], by: str) -> None:
+    """Per-group recall and false alarms for each reading (rules, scorer, combined)."""
+    tallies = {name: Tally() for name in readings}
+    for i, row in enumerate(rows):
+        group = row.source if by == "source" else row.lang
+        for name, flags in readings.items():
+            tallies[name].add((group, "ALL"), expect=row.expect, risk=flags[i])
+    groups = sorted({g for t in tallies.values() for g in t.counts}, key=lambda g: (g == "ALL", g))
+    print(f"\n{title}")
+    head = ["group"] + [f"{n} recall" for n in readings] + [f"{n} false alarms" for n in readings]
+    print(" | ".join(head))
+    print(" | ".join("---" for _ in head))
+    for g in groups:
+        cells = [g if g != "ALL" else "**all**"]
+        cells += [tallies[n].recall(g) for n in readings]
+        cells += [tallies[n].false_alarms(g) for n in readings]
+        print(" | ".join(cells))
+
+
+def readings_of(
+    rows: Sequence[Row], scores: Sequence[RiskScore], settings: ScreenSettings
+) -> tuple[dict[str, list[bool]], list[ScreenResult]]:
+    """Rules alone, scorer alone and combined, for every row, at the given thresholds."""
+    rules = Screen(replace(settings, model=False))
+    combined = Screen(settings, scorer=None)
+    rule_flags, model_flags, both_flags, results = [], [], [], []
+    for row, score in zip(rows, scores, strict=True):
+        r = rules.read(row.text, RiskScore())  # no score: the rules alone
+        c = combined.read(row.text, score)
+        rule_flags.append(r.risk != "none")
+        model_flags.append(
+            score.self_harm >= settings.self_harm_threshold
+            or score.others >= settings.others_threshold
+        )
+        both_flags.append(c.risk != "none")
+        results.append(c)
+    return {"rules": rule_flags, "scorer": model_flags, "combined": both_flags}, results
+
+
+def timed(fn: Callable[[str], object], texts: Sequence[str]) -> list[float]:
+    """Seconds per call of fn over texts (one warm-up pass first)."""
+    for t in texts[:50]:
+        fn(t)
+    out = []
+    for t in texts:
+        start = time.perf_counter()
+        fn(t)
+        out.append(time.perf_counter() - start)
+    return out
+
+
+def pct(values: Sequence[float], q: float) -> float:
+    """The q-th quantile (0..1) of values."""
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def speed(rows: Sequence[Row]) -> None:
+    """screen() time on chat-sized and 1,000-2,000 character texts, and the model's load cost."""
+    started = time.perf_counter()
+    scorer = RiskScorer.load()
+    load_ms = (time.perf_counter() - started) * 1e3
+    full = Screen(ScreenSettings(), scorer=scorer)
+    short = [r.text for r in rows if len(r.text) <= SHORT]
+    long = [r.text for r in rows if 1000 <= len(r.text) <= 2000]
+    print("\nspeed of screen() (rules and scorer), this machine:")
+    for name, texts in (("chat-sized (<= 200 chars)", short), ("1,000-2,000 chars", long)):
+        if texts:
+            t = timed(full, texts)
+            print(
+                f"  {name}: {len(texts)} texts, p50 {statistics.median(t) * 1e6:.0f} µs, "
+                f"p99 {pct(t, 0.99) * 1e6:.0f} µs, max {max(t) * 1e6:.0f} µs"
+            )
+    print(f"  model load: {load_ms:.0f} ms ({scorer.size} features)")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Print per-source recall and false-alarm figures and the mean time per call."""
+    """Print the curve, the per-source and per-language tables, and the speed."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("path", nargs="?", type=Path, default=DEFAULT_PATH)
-    parser.add_argument(
-        "--misses", choices=("risk", "end_request", "false_alarm", "harmful"), default=None
-    )
+    parser.add_argument("--dev", type=Path, default=DEV)
+    parser.add_argument("--cv", type=Path, help="held-out scores from 5-fold training")
+    parser.add_argument("--by-source", type=Path, help="held-out scores, one fold per source")
+    parser.add_argument("--config", type=Path, help="a config whose [screen] to measure")
+    parser.add_argument("--self", dest="self_t", type=float, help="self-harm threshold")
+    parser.add_argument("--others", dest="others_t", type=float, help="others threshold")
+    parser.add_argument("--misses", choices=("risk", "false_alarm", "end_request", "harmful"))
+    parser.add_argument("--no-speed", action="store_true")
     args = parser.parse_args(argv)
-    path: Path = args.path
-    if not path.is_file():
-        print(f"eval file not found: {path} (nothing to measure)")
-        return 0
 
-    rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
-    tallies: dict[str, _Tally] = defaultdict(_Tally)
-    results: list[ScreenResult] = []
-    short_time, short_rows = 0.0, 0
-    started = time.perf_counter()
-    for row in rows:
-        t0 = time.perf_counter()
-        results.append(screen(row["text"]))
-        if len(row["text"]) <= SHORT:
-            short_time += time.perf_counter() - t0
-            short_rows += 1
-    elapsed = time.perf_counter() - started
-
-    misses: list[tuple[str, str, ScreenResult]] = []
-    for row, result in zip(rows, results, strict=True):
-        source = row["source"].split(":", 1)[0]
-        for key in (source, "ALL"):
-            tallies[key].add(row["expect"], result)
-        if args.misses and _is_miss(args.misses, row["expect"], result):
-            misses.append((row["source"], row["text"], result))
-
-    headers = (
-        "source",
-        "risk recall",
-        "end_request recall",
-        "false alarms (benign)",
-        "harmful recall",
-        "harmful precision",
+    settings = load(args.config).screen if args.config else ScreenSettings()
+    if args.self_t is not None:
+        settings = replace(settings, self_harm_threshold=args.self_t)
+    if args.others_t is not None:
+        settings = replace(settings, others_threshold=args.others_t)
+    print(
+        f"thresholds: self_harm {settings.self_harm_threshold}, others {settings.others_threshold}"
     )
-    table = [
-        (
-            name,
-            _ratio(t.risk),
-            _ratio(t.end),
-            _ratio(t.false_alarm),
-            _ratio(t.harm_hit),
-            _ratio(t.harm_flags),
-        )
-        for name, t in sorted(tallies.items(), key=lambda kv: (kv[0] == "ALL", kv[0]))
-    ]
-    widths = [max(len(h), *(len(r[i]) for r in table)) for i, h in enumerate(headers)]
-    print("  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True)))
-    print("  ".join("-" * w for w in widths))
-    for line in table:
-        print("  ".join(c.ljust(w) for c, w in zip(line, widths, strict=True)))
-    print()
-    print(f"rows: {len(rows)}; mean {elapsed / len(rows) * 1e6:.1f} µs per screen() call")
-    if short_rows:
-        print(
-            f"rows of at most {SHORT} characters (chat-sized): {short_rows}; "
-            f"mean {short_time / short_rows * 1e6:.1f} µs per call"
-        )
 
-    for source, text, result in misses:
-        flat = " ".join(text.split())
-        print(f"\n[{source}] {flat[:300]}\n    -> {result}")
+    if args.dev.is_file():
+        rows = dev_rows(args.dev)
+        scorer = RiskScorer.load()
+        scores = [scorer.score(r.text) for r in rows]
+        curve(rows, scores, "dev.jsonl")
+        readings, results = readings_of(rows, scores, settings)
+        table("dev.jsonl, by source", rows, readings, "source")
+        harmful = [i for i, r in enumerate(rows) if r.expect == "harmful"]
+        if harmful:
+            as_risk = sum(readings["combined"][i] for i in harmful)
+            print(f"harmful requests read as risk (combined): {as_risk}/{len(harmful)}")
+        end_rows = [i for i, r in enumerate(rows) if r.expect == "end_request"]
+        if end_rows:
+            caught = sum(results[i].end_request for i in end_rows)
+            print(f"end requests caught (combined): {caught}/{len(end_rows)}")
+        if args.misses:
+            for row, result, flag in zip(rows, results, readings["combined"], strict=True):
+                miss = (
+                    (args.misses == "risk" and row.expect == "risk" and not flag)
+                    or (args.misses == "false_alarm" and row.expect == "benign" and flag)
+                    or (
+                        args.misses == "harmful"
+                        and row.expect == "harmful"
+                        and not (result.harmful or result.abusive)
+                    )
+                    or (
+                        args.misses == "end_request"
+                        and row.expect == "end_request"
+                        and not result.end_request
+                    )
+                )
+                if miss:
+                    print(
+                        f"\n[{row.source}] {' '.join(row.text.split())[:300]}\n    -> "
+                        f"{result.risk} {result.matched} self={result.score.self_harm:.2f} "
+                        f"others={result.score.others:.2f}"
+                    )
+        if not args.no_speed:
+            speed(rows)
+    else:
+        print(f"dev file not found: {args.dev} (nothing to measure there)")
+
+    for path, label in ((args.cv, "5-fold held-out"), (args.by_source, "source held out")):
+        if path is None:
+            continue
+        if not path.is_file():
+            print(f"{path}: not found (run tools/train_risk_model.py --held-out {path})")
+            continue
+        rows = held_out_rows(path)
+        scores = [r.score or RiskScore() for r in rows]
+        curve(rows, scores, f"training corpus, {label}")
+        readings, _ = readings_of(rows, scores, settings)
+        table(f"training corpus, {label}, by source", rows, readings, "source")
+        table(f"training corpus, {label}, by language", rows, readings, "lang")
     return 0
 
 

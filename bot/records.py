@@ -216,6 +216,9 @@ class Signals:
     screen_affirmative: bool = False
     screen_negative: bool = False
     screen_rules: tuple[str, ...] = ()
+    #: The local scorer's calibrated probabilities of risk to self and to others.
+    screen_score_self: float = 0.0
+    screen_score_others: float = 0.0
     assessment: Assessment | None = None
     reply_refused: bool = False
     end_conversation_tool: bool = False

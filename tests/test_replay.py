@@ -68,6 +68,21 @@ def test_user_at_risk_who_is_abusive_is_never_locked() -> None:
     assert lines[-1]["action"] == "notice" and "keep this thread open" in str(lines[-1]["text"])
 
 
+def test_a_spanish_crisis_message_brings_resources_and_alerts_moderators_offline() -> None:
+    """With no API key, the local screen alone reads "ya no quiero vivir" as risk to self."""
+    lines = run_replay("spanish_crisis.jsonl")
+    assert actions(lines) == [
+        (1, "reply"),
+        (2, "case"),
+        (2, "crisis_resources"),
+        (2, "reply"),
+        (3, "reply"),
+    ]
+    case = lines[1]
+    assert case["case_kind"] == "crisis" and case["priority"] is True
+    assert "immediate danger" in str(lines[2]["text"])
+
+
 def test_end_on_request() -> None:
     """Asked, declined, asked again, confirmed: ended with an info case; then ignored."""
     lines = run_replay("end_on_request.jsonl")

@@ -31,6 +31,14 @@ def _int(minimum: int, maximum: int | None = None) -> Converter:
     return convert
 
 
+def _fraction(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValueError(f"expected a number between 0 and 1, got {value!r}")
+    if not 0 < value <= 1:
+        raise ValueError(f"expected a number above 0 and at most 1, got {value}")
+    return float(value)
+
+
 def _number(minimum: float, unit: Callable[[float], timedelta]) -> Converter:
     def convert(value: Any) -> timedelta:
         if isinstance(value, bool) or not isinstance(value, int | float):

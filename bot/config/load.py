@@ -23,6 +23,7 @@ from bot.config.convert import (
     _choice,
     _days_or_none,
     _env_name,
+    _fraction,
     _hours,
     _int,
     _minutes,
@@ -42,6 +43,7 @@ from bot.config.settings import (
     LimitSettings,
     PolicySettings,
     Price,
+    ScreenSettings,
     Settings,
     SlackSettings,
     StorageSettings,
@@ -87,6 +89,11 @@ _SCHEMA: dict[str, dict[str, tuple[str, Converter]]] = {
         "max_concurrent_model_calls": ("max_concurrent_model_calls", _int(0, 1000)),
         "shutdown_grace_seconds": ("shutdown_grace", _seconds(0)),
     },
+    "screen": {
+        "model": ("model", _bool),
+        "self_harm_threshold": ("self_harm_threshold", _fraction),
+        "others_threshold": ("others_threshold", _fraction),
+    },
     "storage": {
         "path": ("path", _str),
         "url": ("path", _str),
@@ -112,6 +119,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, Converter]]] = {
 _SECTION_TYPES: dict[str, type] = {
     "policy": PolicySettings,
     "limits": LimitSettings,
+    "screen": ScreenSettings,
     "assistant": AssistantSettings,
     "storage": StorageSettings,
     "crisis": CrisisSettings,
@@ -236,7 +244,17 @@ def load(path: str | Path | None) -> Settings:
 def describe(settings: Settings) -> str:
     """A human summary for `check-config`: every value, secrets shown only as set or not set."""
     lines = [f"config: {settings.source}"]
-    sections = ("policy", "limits", "assistant", "storage", "crisis", "console", "discord", "slack")
+    sections = (
+        "policy",
+        "limits",
+        "screen",
+        "assistant",
+        "storage",
+        "crisis",
+        "console",
+        "discord",
+        "slack",
+    )
     for section in sections:
         obj = getattr(settings, section)
         if obj is None:

@@ -101,6 +101,23 @@ class LimitSettings:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class ScreenSettings:
+    """The local screen's learned scorer: on or off, and the score at which each class fires.
+
+    The defaults come from the precision/recall curves in `bench/RESULTS.md` (run
+    `bench/eval_screen.py` to see them): a lower threshold catches more people at risk and
+    raises more false alarms. The phrase rules fire whatever these say.
+    """
+
+    #: Use the learned scorer beside the phrase rules (off: the rules alone).
+    model: bool = True
+    #: Calibrated probability of risk to self at which the scorer alone raises the signal.
+    self_harm_threshold: float = 0.80
+    #: Calibrated probability of risk to others at which the scorer alone raises the signal.
+    others_threshold: float = 0.80
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class StorageSettings:
     """Where the bot keeps its state."""
 
@@ -242,6 +259,7 @@ class Settings:
     crisis: CrisisSettings = field(default_factory=CrisisSettings)
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
+    screen: ScreenSettings = field(default_factory=ScreenSettings)
     prices: Mapping[str, Price] = field(default_factory=lambda: dict(DEFAULT_PRICES))
     #: None when the config has no [discord] / [slack] section.
     discord: DiscordSettings | None = None

@@ -25,7 +25,7 @@ from bot.limits import RateLimiter, TokenLedger, midnight
 from bot.records import Action, Decision, Incoming, Signals, ThreadState, UserHistory
 from bot.runtime.delivery import REPLY_KINDS, Delivery
 from bot.runtime.wiring import Outcome, Stage, Wiring
-from bot.safety.screen import ScreenResult, screen
+from bot.safety.screen import Screen, ScreenResult
 from bot.store.base import AuditEntry, DuplicateEvent, TurnRecord
 from bot.store.codec import assessment_to_json
 
@@ -88,6 +88,8 @@ def signals_from_screen(result: ScreenResult) -> Signals:
         screen_affirmative=result.affirmative,
         screen_negative=result.negative,
         screen_rules=result.matched,
+        screen_score_self=round(result.score.self_harm, 4),
+        screen_score_others=round(result.score.others, 4),
     )
 
 
@@ -116,6 +118,7 @@ class Turns(Stage):
             else contextlib.nullcontext()
         )
         self._offline: tuple[Assistant, Classifier] = (OfflineAssistant(), NoClassifier())
+        self._screen = Screen(wiring.settings.screen)
 
     async def turn(self, msg: Incoming) -> Outcome:
         """Decide one user message and carry out the decision (the caller holds the lane)."""
@@ -147,7 +150,7 @@ class Turns(Stage):
         extra: list[Action] = []
         # The screen reads the whole message (a crisis phrase at its end must not be cut off);
         # the model and the store get at most max_message_chars.
-        base = signals_from_screen(screen(msg.text))
+        base = signals_from_screen(self._screen(msg.text))
         if limits.max_message_chars and len(msg.text) > limits.max_message_chars:
             msg = replace(msg, text=msg.text[: limits.max_message_chars])
             extra.append(Action(kind="notice", thread=msg.thread, text=notices.MESSAGE_CUT))
@@ -365,6 +368,10 @@ class Turns(Stage):
                 "strikes_after": after.strikes,
                 "status": after.status,
                 "screen": list(signals.screen_rules),
+                "screen_scores": {
+                    "self": signals.screen_score_self,
+                    "others": signals.screen_score_others,
+                },
                 "assessment": (
                     assessment_to_json(signals.assessment) if signals.assessment else None
                 ),

@@ -18,9 +18,11 @@ long near-misses (see `_whole`). Tens of microseconds for a chat-sized message.
 
 from __future__ import annotations
 
+import enum
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.records import Category
 
@@ -159,6 +161,15 @@ def _strip_word_start(pattern: str) -> str | None:
     return joined if len(joined) <= max(_MAX_EXPANDED, 2 * len(pattern)) else None
 
 
+#: Characters past a match within which a span's cut may change it (end anchors, look-aheads).
+_CUT_MARGIN = 80
+#: Texts longer than this are searched only around the words that can start a rule's phrase.
+LONG_TEXT = 600
+#: Characters read before and after such a word: longer than any phrase a rule matches.
+_SPAN_BEFORE = 160
+_SPAN_AFTER = 200
+
+
 def _is_word(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
@@ -171,19 +182,33 @@ class _Rx:
     regex: re.Pattern[str]
     word_start: bool
 
-    def hits(self, text: str) -> Iterator[re.Match[str]]:
-        search, pos, n = self.regex.search, 0, len(text)
-        while (m := search(text, pos)) is not None:
-            s = m.start()
-            if self.word_start and (s > 0 and _is_word(text[s - 1])) == (
-                s < n and _is_word(text[s])
-            ):
-                pos = s + 1
-                continue
-            yield m
-            pos = max(m.end(), s + 1)
-            if pos > n:
-                return
+    def hits(
+        self, text: str, spans: Sequence[tuple[int, int]] | None = None
+    ) -> Iterator[re.Match[str]]:
+        """The pattern's matches in the text, or only in the given spans of it (see `spans_of`).
+
+        A match that comes near a span's cut is read again against the whole text, so an end
+        anchor or a look-ahead sees what really follows: a span finds exactly what the whole
+        text would, where the phrase lies inside the span.
+        """
+        search, n = self.regex.search, len(text)
+        for lo, hi in spans if spans is not None else ((0, n),):
+            pos = lo
+            while (m := search(text, pos, hi)) is not None:
+                if hi < n and m.end() + _CUT_MARGIN > hi:
+                    m = search(text, m.start())
+                    if m is None or m.start() >= hi:
+                        break
+                s = m.start()
+                if self.word_start and (s > 0 and _is_word(text[s - 1])) == (
+                    s < n and _is_word(text[s])
+                ):
+                    pos = s + 1
+                    continue
+                yield m
+                pos = max(m.end(), s + 1)
+                if pos > hi:
+                    break
 
     def search(self, text: str) -> re.Match[str] | None:
         return next(self.hits(text), None)
@@ -199,6 +224,17 @@ def _c(pattern: str) -> _Rx:
     if stripped is None:
         return _Rx(pattern, re.compile(pattern), False)
     return _Rx(pattern, re.compile(stripped), True)
+
+
+class Reading(enum.Enum):
+    """What one rule made of a text."""
+
+    ABSENT = "absent"
+    VETOED = "vetoed"
+    FIRED = "fired"
+
+
+ABSENT, VETOED, FIRED = Reading.ABSENT, Reading.VETOED, Reading.FIRED
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,17 +259,32 @@ class _Rule:
 
     def fires(self, text: str, words: frozenset[str]) -> bool:
         """Whether this family is in the text and no cancelling context is."""
+        return self.reading(text, words) is FIRED
+
+    def reading(
+        self,
+        text: str,
+        words: frozenset[str],
+        spans: Sequence[tuple[int, int]] | None = None,
+    ) -> Reading:
+        """FIRED; VETOED when the phrase is there but every use is cancelled; else ABSENT.
+
+        A veto is evidence too: "kill myself laughing" is a known figurative use, which the
+        screen lets overrule the learned scorer on a short message.
+        """
         for group in self.keys:
             if group.isdisjoint(words):
-                return False
+                return ABSENT
         context_checked = False
-        for m in self.pattern.hits(text):
+        found = ABSENT
+        for m in self.pattern.hits(text, spans):
+            found = VETOED
             if not context_checked:
                 # The whole-message checks cost as much as the pattern; run them only on a hit.
                 if self.needs is not None and self.needs.search(text) is None:
-                    return False
+                    return VETOED
                 if self.not_in is not None and self.not_in.search(text) is not None:
-                    return False
+                    return VETOED
                 context_checked = True
             start, end = m.span()
             if self.subject is not None or self.not_before is not None or self.before is not None:
@@ -253,8 +304,8 @@ class _Rule:
                     continue
             if self.not_after is not None and self.not_after.search(text[end : end + 60]):
                 continue
-            return True
-        return False
+            return FIRED
+        return found
 
 
 _WORD = re.compile(r"[\w']+")
@@ -264,6 +315,38 @@ _Texts = tuple[tuple[str, frozenset[str]], ...]
 def _words(text: str) -> frozenset[str]:
     """The text's words cut to their first four characters, for the rules' gates."""
     return frozenset(w[:4] for w in _WORD.findall(text))
+
+
+@lru_cache(maxsize=16)
+def word_places(text: str) -> dict[str, list[int]]:
+    """Where each word (cut to four characters, as gates are) starts in the text.
+
+    Kept for the last few texts: every rule set of every language asks about the same message.
+    """
+    places: dict[str, list[int]] = {}
+    for m in _WORD.finditer(text):
+        places.setdefault(m.group(0)[:4], []).append(m.start())
+    return places
+
+
+def spans_of(
+    rule: _Rule, places: Mapping[str, list[int]], size: int
+) -> list[tuple[int, int]] | None:
+    """The stretches of a long text where a rule's phrase can be: around its first gate's words.
+
+    None (search everywhere) for a rule without a gate. Overlapping stretches are merged.
+    """
+    if not rule.keys:
+        return None
+    starts = sorted(p for word in rule.keys[0] for p in places.get(word, ()))
+    spans: list[tuple[int, int]] = []
+    for p in starts:
+        lo, hi = max(0, p - _SPAN_BEFORE), min(size, p + _SPAN_AFTER)
+        if spans and lo <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], max(spans[-1][1], hi))
+        else:
+            spans.append((lo, hi))
+    return spans
 
 
 def _k(*groups: str) -> tuple[frozenset[str], ...]:
@@ -304,15 +387,26 @@ class _RuleSet:
 
     def fired(self, texts: _Texts) -> list[int]:
         """Positions of the rules that fire on any of the texts, in rule order."""
+        return self.read(texts)[0]
+
+    def read(self, texts: _Texts) -> tuple[list[int], list[int]]:
+        """Positions of the rules that fire on any text, and of those only ever vetoed."""
         hits: set[int] = set()
+        vetoes: set[int] = set()
         for text, words in texts:
             candidates = set(self._always)
             for word in self._index.keys() & words:
                 candidates.update(self._index[word])
+            places = word_places(text) if len(text) > LONG_TEXT else None
             for i in candidates - hits:
-                if self.rules[i].fires(text, words):
+                rule = self.rules[i]
+                spans = spans_of(rule, places, len(text)) if places is not None else None
+                reading = rule.reading(text, words, spans)
+                if reading is FIRED:
                     hits.add(i)
-        return sorted(hits)
+                elif reading is VETOED:
+                    vetoes.add(i)
+        return sorted(hits), sorted(vetoes - hits)
 
     def names(self, texts: _Texts) -> list[str]:
         """Names of the rules that fire on any of the texts, in rule order."""
@@ -352,6 +446,10 @@ def _flag(rules: _RuleSet, texts: _Texts) -> list[tuple[str, Category]]:
 # One language's tables
 
 
+#: A pattern that matches nothing, for the units a language does not have.
+NEVER = re.compile(r"(?!)")
+
+
 @dataclass(frozen=True, kw_only=True, slots=True)
 class LanguageRules:
     """Everything one language gives the screen: its rule sets and its short-message units."""
@@ -363,11 +461,15 @@ class LanguageRules:
     risk_others: _RuleSet
     end: _RuleSet
     # A sign-off message is a run of `signoff_unit`s (sign-offs and fillers such as "thanks")
-    # with at least one sign-off proper (`signoff_any`) in it.
-    signoff_unit: re.Pattern[str]
-    signoff_any: _Rx
+    # with at least one sign-off proper (`signoff_any`) in it. A language may leave them out.
+    signoff_unit: re.Pattern[str] = NEVER
+    signoff_any: _Rx = field(default_factory=lambda: _c(NEVER.pattern))
     # A confirmation answer is a run of one of these, and not of both.
-    yes_unit: re.Pattern[str]
-    no_unit: re.Pattern[str]
-    harmful: _RuleSet
-    abuse: _RuleSet
+    yes_unit: re.Pattern[str] = NEVER
+    no_unit: re.Pattern[str] = NEVER
+    # Offline only, and precision first: a language may have none (the classifier reads all).
+    harmful: _RuleSet = field(default_factory=_RuleSet)
+    abuse: _RuleSet = field(default_factory=_RuleSet)
+    # Contexts that say a message is about the subject, not the writer ("what is suicide?", an
+    # essay, statistics): on a short message they overrule the learned scorer, never a rule.
+    not_risk: _RuleSet = field(default_factory=_RuleSet)

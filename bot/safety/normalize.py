@@ -10,6 +10,12 @@ or "1 2 3" survive); `normalize` also reads leetspeak ("k1ll mys3lf" -> "kill my
 inside words that already contain a letter, so bare numbers are never turned into letters. `clean`
 does the character-level work without case folding, for the few rules that need case.
 
+Two more passes undo deliberate disguise before any of that: `reveal` puts text written
+backwards inside a right-to-left override (U+202E, which displays "flesym llik" as "kill myself")
+back in reading order, and `despace` joins words typed letter by letter ("k i l l  m y s e l f",
+"s.u.i.c.i.d.e", "p-i-p-e b-o-m-b"). Both only ever add a reading: the screen matches the
+original text too, so a false merge of ordinary spaced text ("u r a star") cannot hide anything.
+
 Everything is precompiled at import; a pure-ASCII message skips the Unicode passes entirely.
 """
 
@@ -17,8 +23,19 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 
-__all__ = ["clean", "fold", "fold_both", "normalize", "normalize_plain", "unleet"]
+__all__ = [
+    "clean",
+    "despace",
+    "fold",
+    "fold_both",
+    "normalize",
+    "normalize_plain",
+    "reveal",
+    "segment",
+    "unleet",
+]
 
 # Default-ignorable and format characters: soft hyphen, combining grapheme joiner, Arabic letter
 # mark, Hangul fillers, Mongolian vowel separator and free variation selectors, zero-width
@@ -162,6 +179,76 @@ _CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 # Unicode categories dropped whatever their code point: format characters (invisible), every
 # non-spacing and enclosing mark (accents, zalgo stacks), surrogates and private use.
 _DROP_CATEGORIES = frozenset({"Cf", "Mn", "Me", "Cs", "Co"})
+
+
+# Right-to-left override ... pop directional formatting (or the line end): shown reversed.
+_RLO_RUN = re.compile("\u202e([^\u202c\n]*)\u202c?")
+# Three or more single letters, each followed by one separator of the same kind: "k i l l",
+# "s.u.i.c.i.d.e", "p-i-p-e". Two spaces (or another separator) end a run: that is a word break.
+_SPACED_RUN = re.compile(
+    r"(?<![^\W\d_])(?:[^\W\d_] ){2,}[^\W\d_](?![^\W\d_])"
+    r"|(?<![^\W\d_])(?:[^\W\d_]\.){2,}[^\W\d_](?![^\W\d_])\.?"
+    r"|(?<![^\W\d_])(?:[^\W\d_][-_*~]){2,}[^\W\d_](?![^\W\d_])"
+)
+_SEPARATORS = re.compile(r"[ .\-_*~]")
+
+
+def reveal(text: str) -> str:
+    """Text inside a right-to-left override, in the order a reader sees it on screen."""
+    if "\u202e" not in text:
+        return text
+    return _RLO_RUN.sub(lambda m: m.group(1)[::-1], text)
+
+
+def despace(text: str, *, split: Callable[[str], str] | None = None) -> str:
+    """Words typed letter by letter joined up: "k i l l  m y s e l f" -> "kill myself".
+
+    A run with no word break in it ("k i l l m y s e l f") is joined whole, then handed to
+    `split` (when given) to find its words. Text with no such run is returned as it is.
+    """
+    if _SPACED_RUN.search(text) is None:
+        return text
+
+    def join(match: re.Match[str]) -> str:
+        word = _SEPARATORS.sub("", match.group(0))
+        return split(word) if split is not None else word
+
+    return _SPACED_RUN.sub(join, text)
+
+
+#: Longest run that `segment` tries to split into words (longer ones are left whole).
+_MAX_SEGMENT = 40
+
+
+def segment(run: str, known: frozenset[str] | set[str]) -> str:
+    """A run of letters split into the fewest known words ("killmyself" -> "kill myself").
+
+    The run is returned whole when it is a word already, too long, or cannot be covered.
+    """
+    low = run.casefold()
+    if len(low) > _MAX_SEGMENT or low in known or not known:
+        return run
+    n = len(low)
+    # best[i]: the fewest words covering low[:i], and where the last one starts
+    best: list[tuple[int, int] | None] = [(0, 0)] + [None] * n
+    for end in range(1, n + 1):
+        for start in range(max(0, end - 20), end):
+            prior = best[start]
+            if prior is not None and low[start:end] in known:
+                count = prior[0] + 1
+                current = best[end]
+                if current is None or count < current[0]:
+                    best[end] = (count, start)
+    if best[n] is None:
+        return run
+    words: list[str] = []
+    end = n
+    while end > 0:
+        entry = best[end]
+        assert entry is not None
+        words.append(run[entry[1] : end])
+        end = entry[1]
+    return " ".join(reversed(words))
 
 
 def clean(text: str) -> str:

@@ -1,4 +1,4 @@
-"""The local screen: phrase families that must never wait for a network call.
+"""The local screen: the signals that must never wait for a network call.
 
 The Claude classifier reads every turn, but it can be slow, down, or refuse. Three things cannot
 wait for it: a person who may be about to hurt themselves or someone else (the crisis resources
@@ -7,23 +7,38 @@ short "yes"/"no" that answers the bot's own confirmation question. Offline, the 
 only judge of harmful and abusive requests, so those rules favour precision: a missed harmful
 request is redirected by the assistant anyway, while a false strike is unfair to the user.
 
-The phrase families are rule tables, one module per language under `bot.safety.rules`; the
-machinery that matches them fast is `bot.safety.engine`. This module reads a message in every
-registered language and combines what fired into one `ScreenResult`.
+Two readers, combined here:
 
-Risk always wins over an end request: "I want to end it all" must bring help, never a goodbye.
+- the phrase rules, one table module per language under `bot.safety.rules`, matched fast by
+  `bot.safety.engine`: precise on what someone wrote down, and they name what fired;
+- the learned scorer (`bot.safety.scorer`): calibrated probabilities of risk to self and to
+  others, for the words no rule foresaw, the long post, the language with no table. Its
+  thresholds are `[screen]` settings.
+
+Risk is raised when a rule fires or a score passes its threshold; the rules decide which kind
+when they fired, the higher score otherwise. Disguise is undone first (`reveal`, `despace`), and
+both the text as typed and as undone are read. Risk always wins over an end request: "I want to
+end it all" must bring help, never a goodbye. Every reading names what fired (`matched`, with
+the scores), so the audit log explains each decision.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from functools import cache
 
+from bot.config import ScreenSettings
 from bot.records import Category, Risk
 from bot.safety.engine import _flag, _Texts, _whole, _words
-from bot.safety.normalize import clean, fold_both, unleet
+from bot.safety.normalize import clean, despace, fold_both, reveal, segment, unleet
 from bot.safety.rules import LANGUAGES
+from bot.safety.scorer import NO_SCORE, RiskScore, RiskScorer, default_scorer
 
-__all__ = ["Category", "Risk", "ScreenResult", "screen"]
+__all__ = ["Category", "Risk", "Screen", "ScreenResult", "screen"]
+
+#: Rule names the scorer adds to `matched` when its score alone raised the signal.
+MODEL_SELF = "model.risk_self"
+MODEL_OTHERS = "model.risk_others"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -38,12 +53,13 @@ class ScreenResult:
     affirmative: bool = False
     negative: bool = False
     matched: tuple[str, ...] = ()
+    #: The learned scorer's reading (benign 1.0 when it did not run).
+    score: RiskScore = field(default=NO_SCORE)
 
-
-# --------------------------------------------------------------------------------------------
-# The screen
 
 _MAX_SIGNOFF_CHARS = 160
+#: Characters up to which a message is short enough for a vetoed phrase to overrule the scorer.
+SHORT_MESSAGE = 280
 
 
 def _end_request(texts: _Texts) -> list[str]:
@@ -66,9 +82,8 @@ def _short_answer(plain: str) -> tuple[bool, bool]:
     return yes, no
 
 
-def screen(text: str) -> ScreenResult:
-    """Read one user message for crisis, end-request, harm, abuse and yes/no signals."""
-    cased = clean(text)
+def _readings(cased: str) -> _Texts:
+    """The forms of one cleaned text the rules match: folded, leet read, stretching undone."""
     plain, unstretched = fold_both(cased)
     leet = unleet(plain)
     texts: _Texts = ((plain, _words(plain)),)
@@ -78,45 +93,112 @@ def screen(text: str) -> ScreenResult:
         texts += ((leet_l, _words(leet_l)),)
     if unstretched is not plain:  # "i want to dieeee"
         texts += ((unstretched, _words(unstretched)),)
+    return texts
 
-    self_hits: list[str] = []
-    others_hits: list[str] = []
-    harm_hits: list[tuple[str, Category]] = []
-    abuse_hits: list[tuple[str, Category]] = []
-    for rules in LANGUAGES:
-        self_hits += rules.risk_self.names(texts)
-        if rules.risk_self_cased.may_fire(cased):
-            self_hits += rules.risk_self_cased.names(((cased, _words(cased)),))
-        others_hits += rules.risk_others.names(texts)
-        harm_hits += _flag(rules.harmful, texts)
-        abuse_hits += _flag(rules.abuse, texts)
-    risk: Risk = "self" if self_hits else "others" if others_hits else "none"
-    # Risk wins: "I want to end it all" must never read as a request to close the thread.
-    end_hits = [] if risk != "none" else _end_request(texts)
-    affirmative, negative = _short_answer(plain)
 
-    category: Category = "none"
-    if harm_hits:
-        category = harm_hits[0][1]
-    elif abuse_hits:
-        category = abuse_hits[0][1]
-    elif risk != "none":
-        category = "self_harm" if risk == "self" else "violent_crimes"
+class Screen:
+    """The rules and the scorer with their thresholds: `Screen(settings.screen)(text)`."""
 
-    matched = self_hits + others_hits + end_hits
-    matched += [name for name, _ in harm_hits + abuse_hits]
-    if affirmative:
-        matched.append("answer.affirmative")
-    if negative:
-        matched.append("answer.negative")
+    def __init__(self, settings: ScreenSettings, *, scorer: RiskScorer | None = None) -> None:
+        self.settings = settings
+        self.scorer = (scorer or default_scorer()) if settings.model else None
 
-    return ScreenResult(
-        risk=risk,
-        end_request=bool(end_hits),
-        harmful=bool(harm_hits),
-        abusive=bool(abuse_hits),
-        category=category,
-        affirmative=affirmative,
-        negative=negative,
-        matched=tuple(matched),
-    )
+    def _split(self, run: str) -> str:
+        words = self.scorer.words if self.scorer is not None else frozenset()
+        return segment(run, words)
+
+    def __call__(self, text: str) -> ScreenResult:
+        """Read one user message for crisis, end-request, harm, abuse and yes/no signals."""
+        return self.read(text, None)
+
+    def read(self, text: str, score: RiskScore | None) -> ScreenResult:
+        """The rules' reading of a message combined with the scorer's, or with a given score
+        (a held-out one, when measuring)."""
+        cased = clean(text)
+        texts = _readings(cased)
+        undone = clean(despace(reveal(text), split=self._split))
+        if undone != cased:  # "k i l l  m y s e l f", text reversed inside an override
+            texts += _readings(undone)
+        if score is None:
+            score = self.scorer.score_cleaned(undone) if self.scorer is not None else NO_SCORE
+        short = len(cased) <= SHORT_MESSAGE
+
+        self_hits: list[str] = []
+        others_hits: list[str] = []
+        vetoes: list[str] = []
+        harm_hits: list[tuple[str, Category]] = []
+        abuse_hits: list[tuple[str, Category]] = []
+        for rules in LANGUAGES:
+            for ruleset, hits in ((rules.risk_self, self_hits), (rules.risk_others, others_hits)):
+                fired, vetoed = ruleset.read(texts)
+                hits += [ruleset.rules[i].name for i in fired]
+                vetoes += [ruleset.rules[i].name for i in vetoed]
+            if rules.risk_self_cased.may_fire(cased):
+                self_hits += rules.risk_self_cased.names(((cased, _words(cased)),))
+            if short:  # the contexts only ever overrule the scorer on a short message
+                vetoes += rules.not_risk.names(texts)
+            harm_hits += _flag(rules.harmful, texts)
+            abuse_hits += _flag(rules.abuse, texts)
+        end_named = _end_request(texts)
+
+        model_hits: list[str] = []
+        if score.self_harm >= self.settings.self_harm_threshold:
+            model_hits.append(MODEL_SELF)
+        if score.others >= self.settings.others_threshold:
+            model_hits.append(MODEL_OTHERS)
+        overruled: list[str] = []
+        if model_hits and not (self_hits or others_hits):
+            # On a short message, a phrase the rules know to be figurative, technical, negated
+            # or about the chat itself ("kill myself laughing", "I'm not suicidal", "I don't
+            # want to talk anymore") outweighs the scorer; a long post is the scorer's to read.
+            against = vetoes + end_named
+            if against and short:
+                overruled = [f"model.overruled_by:{name}" for name in against]
+                model_hits = []
+
+        risk: Risk = "none"
+        if self_hits or others_hits:
+            risk = "self" if self_hits else "others"
+        elif model_hits:
+            risk = "self" if score.self_harm >= score.others else "others"
+        # Risk wins: "I want to end it all" must never read as a request to close the thread.
+        end_hits = [] if risk != "none" else end_named
+        affirmative, negative = _short_answer(texts[0][0])
+
+        category: Category = "none"
+        if harm_hits:
+            category = harm_hits[0][1]
+        elif abuse_hits:
+            category = abuse_hits[0][1]
+        elif risk != "none":
+            category = "self_harm" if risk == "self" else "violent_crimes"
+
+        matched = self_hits + others_hits + model_hits + end_hits
+        matched += [name for name, _ in harm_hits + abuse_hits]
+        if affirmative:
+            matched.append("answer.affirmative")
+        if negative:
+            matched.append("answer.negative")
+        matched += overruled
+
+        return ScreenResult(
+            risk=risk,
+            end_request=bool(end_hits),
+            harmful=bool(harm_hits),
+            abusive=bool(abuse_hits),
+            category=category,
+            affirmative=affirmative,
+            negative=negative,
+            matched=tuple(matched),
+            score=score,
+        )
+
+
+@cache
+def _default() -> Screen:
+    return Screen(ScreenSettings())
+
+
+def screen(text: str) -> ScreenResult:
+    """The screen with the default settings (the runtime builds its own from the config)."""
+    return _default()(text)

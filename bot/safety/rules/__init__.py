@@ -9,9 +9,16 @@ merges what fired, in the order of `LANGUAGES`.
 from __future__ import annotations
 
 from bot.safety.engine import LanguageRules
-from bot.safety.rules import en
+from bot.safety.rules import de, en, es, fr, it, pt
 
 __all__ = ["LANGUAGES", "LanguageRules"]
 
 # The languages the screen reads every message in; their hits are reported in this order.
-LANGUAGES: tuple[LanguageRules, ...] = (en.RULES,)
+LANGUAGES: tuple[LanguageRules, ...] = (
+    en.RULES,
+    es.RULES,
+    fr.RULES,
+    de.RULES,
+    pt.RULES,
+    it.RULES,
+)

@@ -1491,6 +1491,41 @@ _ABUSE = _RuleSet(
 # --------------------------------------------------------------------------------------------
 # What the screen reads
 
+# --------------------------------------------------------------------------------------------
+# Not about the writer: contexts that, on a short message, overrule the learned scorer (never a
+# rule). The scorer learned that crisis words mean crisis; these are the uses where they do not.
+
+_NOT_RISK = _RuleSet(
+    _Rule(
+        "context.study",
+        _k(
+            "what define definition essay thesis statistics prevalence epidemiology "
+            "epidemiological research literature lecture documentary survey"
+        ),
+        _STUDY,
+    ),
+    _Rule(
+        "context.question_about",
+        _k("why how is can common explain tell causes happens"),
+        _c(
+            r"^\W*(?:why\s+do(?:es)?\s+(?:people|someone|they|teens?|so\s+many)|how\s+(?:common"
+            r"|many\s+people|do\s+(?:i|you|we)\s+(?:help|support|talk\s+to))|is\s+it\s+(?:true"
+            r"|normal)\s+that|what\s+(?:causes|happens\s+(?:when|if)|are\s+the\s+(?:signs|warning))"
+            r"|can\s+you\s+(?:explain|tell\s+me\s+about))\b"
+        ),
+    ),
+    _Rule("context.game_or_fiction", (), _GAME_OR_FICTION),
+    _Rule(
+        "context.supporting_someone",
+        _k("you alone reach crisis hotline helpline please sorry sounds"),
+        _c(
+            r"\b(?:you(?:'re|\s+are)\s+not\s+alone|reach\s+out\s+to|(?:crisis|suicide)\s+(?:line"
+            r"|text\s+line|hotline)|hotline|helpline|please\s+(?:talk|call|reach|text)"
+            r"|i'?m\s+(?:so\s+)?sorry\s+(?:you'?re|that\s+you)|it\s+sounds\s+like\s+you)\b"
+        ),
+    ),
+)
+
 RULES = LanguageRules(
     code="en",
     risk_self=_RISK_SELF,
@@ -1503,4 +1538,5 @@ RULES = LanguageRules(
     no_unit=_NO_UNIT,
     harmful=_HARMFUL,
     abuse=_ABUSE,
+    not_risk=_NOT_RISK,
 )
