@@ -20,9 +20,9 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from bot.records import Category
 
@@ -175,12 +175,48 @@ def _is_word(ch: str) -> bool:
 
 
 @dataclass(frozen=True, slots=True)
+class _Plan:
+    """How one pattern is matched: compiled on first use, not at import (most rules never get
+    past their gates on a given message, and a replay or a CLI call should start at once)."""
+
+    regex: re.Pattern[str]
+    # The leading \b was moved out of the regex and is checked by hand.
+    word_start: bool
+    # The pattern can only match at the start of the text (it begins with ^ and has no
+    # alternative that does not): tried there once, where `re.search` would try every position.
+    anchored: bool
+
+
+@cache
+def _plan_of(source: str) -> _Plan:
+    if source.startswith("^") and len(_split_top(source) or ()) == 1:
+        return _Plan(re.compile(source), False, True)
+    stripped = _strip_word_start(source)
+    if stripped is None:
+        return _Plan(re.compile(source), False, False)
+    return _Plan(re.compile(stripped), True, False)
+
+
+@dataclass(frozen=True, slots=True)
 class _Rx:
-    """A compiled pattern whose leading word boundary is checked by hand, for speed."""
+    """A rule pattern, compiled when first matched, with its leading \b checked by hand."""
 
     source: str
-    regex: re.Pattern[str]
-    word_start: bool
+
+    @property
+    def regex(self) -> re.Pattern[str]:
+        """The compiled regex (without a leading \b that `word_start` checks by hand)."""
+        return _plan_of(self.source).regex
+
+    @property
+    def word_start(self) -> bool:
+        """Whether the leading word boundary is checked by hand."""
+        return _plan_of(self.source).word_start
+
+    @property
+    def anchored(self) -> bool:
+        """Whether the pattern can only match at the start of the text."""
+        return _plan_of(self.source).anchored
 
     def hits(
         self, text: str, spans: Sequence[tuple[int, int]] | None = None
@@ -191,7 +227,14 @@ class _Rx:
         anchor or a look-ahead sees what really follows: a span finds exactly what the whole
         text would, where the phrase lies inside the span.
         """
-        search, n = self.regex.search, len(text)
+        n = len(text)
+        plan = _plan_of(self.source)
+        if plan.anchored:
+            m = plan.regex.match(text)
+            if m is not None:
+                yield m
+            return
+        search, word_start = plan.regex.search, plan.word_start
         for lo, hi in spans if spans is not None else ((0, n),):
             pos = lo
             while (m := search(text, pos, hi)) is not None:
@@ -200,7 +243,7 @@ class _Rx:
                     if m is None or m.start() >= hi:
                         break
                 s = m.start()
-                if self.word_start and (s > 0 and _is_word(text[s - 1])) == (
+                if word_start and (s > 0 and _is_word(text[s - 1])) == (
                     s < n and _is_word(text[s])
                 ):
                     pos = s + 1
@@ -213,17 +256,46 @@ class _Rx:
     def search(self, text: str) -> re.Match[str] | None:
         return next(self.hits(text), None)
 
+    def found_in(self, text: str) -> bool:
+        """Whether the pattern is anywhere in the text (a whole-message context check).
+
+        Alternatives anchored at the start are tried there once and the rest searched: one
+        search over a pattern that mixes both would try the anchored ones at every position.
+        """
+        split = _anchored_split(self.source)
+        if split is None:
+            return self.search(text) is not None
+        head, rest = split
+        return head.match(text) is not None or (rest is not None and rest.search(text) is not None)
+
     @property
     def pattern(self) -> str:
         return self.source
 
 
+@lru_cache(maxsize=256)
+def _anchored_split(source: str) -> tuple[re.Pattern[str], _Rx | None] | None:
+    """A pattern's ^-anchored top-level alternatives apart from the others, if it mixes them."""
+    parts = _split_top(source)
+    if parts is None or len(parts) < 2:
+        return None
+    anchored = [p for p in parts if p.startswith("^")]
+    if not anchored:
+        return None
+    others = [p for p in parts if not p.startswith("^")]
+    head = re.compile("|".join(anchored))
+    return head, (_c("|".join(others)) if others else None)
+
+
 def _c(pattern: str) -> _Rx:
-    """Compile a rule pattern, moving its opening word boundary out of the regex when that helps."""
-    stripped = _strip_word_start(pattern)
-    if stripped is None:
-        return _Rx(pattern, re.compile(pattern), False)
-    return _Rx(pattern, re.compile(stripped), True)
+    """A rule pattern (compiled on first use; see `_plan_of`)."""
+    return _Rx(pattern)
+
+
+@lru_cache(maxsize=512)
+def _context(rx: _Rx, text: str) -> bool:
+    """A whole-message context, read once per message: many rules share the same ones."""
+    return rx.found_in(text)
 
 
 class Reading(enum.Enum):
@@ -281,9 +353,9 @@ class _Rule:
             found = VETOED
             if not context_checked:
                 # The whole-message checks cost as much as the pattern; run them only on a hit.
-                if self.needs is not None and self.needs.search(text) is None:
+                if self.needs is not None and not _context(self.needs, text):
                     return VETOED
-                if self.not_in is not None and self.not_in.search(text) is not None:
+                if self.not_in is not None and _context(self.not_in, text):
                     return VETOED
                 context_checked = True
             start, end = m.span()
@@ -378,6 +450,12 @@ class _RuleSet:
         self._index = {w: tuple(ix) for w, ix in index.items()}
         self._always = frozenset(always)
 
+    @classmethod
+    def joined(cls, sets: Iterable[_RuleSet]) -> _RuleSet:
+        """One rule set holding several in order (every language's, so a message meets one
+        index instead of one per language)."""
+        return cls(*((r, c) for rs in sets for r, c in zip(rs.rules, rs.cats, strict=True)))
+
     def may_fire(self, text: str) -> bool:
         """Whether a rule could fire: a word of a first gate is somewhere in the text.
 
@@ -397,6 +475,8 @@ class _RuleSet:
             candidates = set(self._always)
             for word in self._index.keys() & words:
                 candidates.update(self._index[word])
+            if not candidates:
+                continue
             places = word_places(text) if len(text) > LONG_TEXT else None
             for i in candidates - hits:
                 rule = self.rules[i]
@@ -406,6 +486,8 @@ class _RuleSet:
                     hits.add(i)
                 elif reading is VETOED:
                     vetoes.add(i)
+        if not hits and not vetoes:
+            return [], []
         return sorted(hits), sorted(vetoes - hits)
 
     def names(self, texts: _Texts) -> list[str]:

@@ -13,8 +13,9 @@ It is built for a hot path on a small machine, in plain Python (no numpy import 
   and scaled by 1/sqrt(the summed weights), so the logits are a sum over distinct words: each
   word's share (its unigram plus its n-grams) is computed once and kept in a bounded cache; the
   word bigrams are looked up as they come. Repetition cannot inflate a score.
-- Long messages are read whole and in windows of `WINDOW` tokens (a crisis sentence at the end of
-  a long, ordinary post must not be averaged away); the riskiest reading counts.
+- Long messages (over two windows) are read whole and in windows of `WINDOW` tokens (a crisis
+  sentence at the end of a long, ordinary post must not be averaged away); the riskiest reading
+  counts.
 - Scores are calibrated probabilities (a temperature fitted on held-out predictions), one per
   class: risk to self, risk to others, benign.
 
@@ -63,8 +64,10 @@ MAX_WORD = 24
 #: Tokens in one window of a long message, and the step between windows.
 WINDOW = 48
 STRIDE = 24
-#: Distinct words whose share of the logits is kept between messages.
+#: Distinct words, and word pairs, whose share of the logits is kept between messages.
 CACHE_WORDS = 50_000
+CACHE_PAIRS = 100_000
+_UNSEEN = object()
 
 # A word: letters and digits, with inner apostrophes ("don't", "j'ai" stays one token).
 _TOKEN = re.compile(r"[^\W_]+(?:'[^\W_]+)*")
@@ -76,6 +79,11 @@ _NOISE = re.compile(r"https?://\S+|www\.\S+|[@#][\w.]+|\[@?[A-Z]+\]|<[@#!][^>]*>
 def prepare(text: str) -> str:
     """The text the scorer reads: disguise undone, links dropped, folded like the rules' text."""
     return fold_cleaned(clean(despace(reveal(text))))
+
+
+def has_noise(text: str) -> bool:
+    """Whether the text holds links, mentions or placeholders that the scorer drops."""
+    return _NOISE.search(text) is not None
 
 
 def fold_cleaned(cleaned: str) -> str:
@@ -186,6 +194,7 @@ class RiskScorer:
         self._t = float(temperature)
         self.meta = dict(meta or {})
         self._cache: dict[str, tuple[int, int, int]] = {}
+        self._pairs: dict[tuple[str, str], object] = {}
         self._words: frozenset[str] | None = None
 
     @property
@@ -344,21 +353,29 @@ class RiskScorer:
         total = e0 + e1 + e2
         return RiskScore(self_harm=e1 / total, others=e2 / total, benign=e0 / total)
 
+    def _pair(self, pair: tuple[str, str]) -> tuple[int, int, int] | None:
+        share = self._pairs.get(pair, _UNSEEN)
+        if share is _UNSEEN:
+            i = self._index.get(bigram(*pair))
+            w0, w1, w2 = self._w
+            share = None if i is None else (w0[i], w1[i], w2[i])
+            if len(self._pairs) >= CACHE_PAIRS:
+                self._pairs.clear()
+            self._pairs[pair] = share
+        return share  # type: ignore[return-value]
+
     def score_tokens(self, words: Sequence[str], *, windows: bool = True) -> RiskScore:
         """The riskiest reading of a token list: whole, and in windows when it is long."""
         if not words:
             return NO_SCORE  # nothing to read (an empty message, only links or emoji)
-        singles, pairs, _ = counted(words)
+        singles = Counter(words)
+        pairs = Counter(pairwise(words))
         # Each distinct word's and word pair's share, looked up once for the whole message.
-        shares = {word: self._word(word) for word in singles}
-        index, (w0, w1, w2) = self._index, self._w
-        pair_shares: dict[tuple[str, str], tuple[int, int, int]] = {}
-        for pair in pairs:
-            i = index.get(bigram(*pair))
-            if i is not None:
-                pair_shares[pair] = (w0[i], w1[i], w2[i])
+        cache = self._cache
+        shares = {w: cache.get(w) or self._word(w) for w in singles}
+        pair_shares = {p: share for p in pairs if (share := self._pair(p)) is not None}
         best = self._read(singles, pairs, shares, pair_shares)
-        if not windows or len(words) <= WINDOW:
+        if not windows or len(words) <= 2 * WINDOW:
             return best
         for start in range(0, len(words) - WINDOW + STRIDE, STRIDE):
             part = words[start : start + WINDOW]
@@ -370,10 +387,6 @@ class RiskScorer:
     def score(self, text: str, *, windows: bool = True) -> RiskScore:
         """Calibrated risk probabilities for one raw message."""
         return self.score_tokens(tokens(prepare(text)), windows=windows)
-
-    def score_cleaned(self, cleaned: str) -> RiskScore:
-        """`score` for a text the screen has already revealed, despaced and cleaned."""
-        return self.score_tokens(tokens(fold_cleaned(cleaned)))
 
 
 @cache

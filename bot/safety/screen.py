@@ -24,15 +24,24 @@ the scores), so the audit log explains each decision.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 
 from bot.config import ScreenSettings
 from bot.records import Category, Risk
-from bot.safety.engine import _flag, _Texts, _whole, _words
+from bot.safety.engine import _LEADING_PUNCT, NEVER, _flag, _RuleSet, _Texts, _whole, _words
 from bot.safety.normalize import clean, despace, fold_both, reveal, segment, unleet
 from bot.safety.rules import LANGUAGES
-from bot.safety.scorer import NO_SCORE, RiskScore, RiskScorer, default_scorer
+from bot.safety.scorer import (
+    NO_SCORE,
+    RiskScore,
+    RiskScorer,
+    default_scorer,
+    fold_cleaned,
+    has_noise,
+    tokens,
+)
 
 __all__ = ["Category", "Risk", "Screen", "ScreenResult", "screen"]
 
@@ -62,11 +71,27 @@ _MAX_SIGNOFF_CHARS = 160
 SHORT_MESSAGE = 280
 
 
+# Every language's rules of one kind in one set, in the order of LANGUAGES.
+_RISK_SELF = _RuleSet.joined(rules.risk_self for rules in LANGUAGES)
+_RISK_SELF_CASED = _RuleSet.joined(rules.risk_self_cased for rules in LANGUAGES)
+_RISK_OTHERS = _RuleSet.joined(rules.risk_others for rules in LANGUAGES)
+_END = _RuleSet.joined(rules.end for rules in LANGUAGES)
+_HARMFUL = _RuleSet.joined(rules.harmful for rules in LANGUAGES)
+_ABUSE = _RuleSet.joined(rules.abuse for rules in LANGUAGES)
+_NOT_RISK = _RuleSet.joined(rules.not_risk for rules in LANGUAGES)
+# Sign-offs of the languages that have them; a yes or no unit of any language.
+_SIGNOFFS = [(r.signoff_unit, r.signoff_any) for r in LANGUAGES if r.signoff_unit is not NEVER]
+_YES_UNITS = tuple(r.yes_unit for r in LANGUAGES if r.yes_unit is not NEVER)
+_NO_UNITS = tuple(r.no_unit for r in LANGUAGES if r.no_unit is not NEVER)
+_ANY_YES = re.compile("|".join(f"(?:{u.pattern})" for u in _YES_UNITS))
+_ANY_NO = re.compile("|".join(f"(?:{u.pattern})" for u in _NO_UNITS))
+
+
 def _end_request(texts: _Texts) -> list[str]:
-    names = [name for rules in LANGUAGES for name in rules.end.names(texts)]
+    names = _END.names(texts)
     plain = texts[0][0]
     if len(plain) <= _MAX_SIGNOFF_CHARS and any(
-        _whole(rules.signoff_unit, plain) and rules.signoff_any.search(plain) for rules in LANGUAGES
+        _whole(unit, plain) and anywhere.search(plain) for unit, anywhere in _SIGNOFFS
     ):
         names.append("end.signoff")
     return names
@@ -75,15 +100,19 @@ def _end_request(texts: _Texts) -> list[str]:
 def _short_answer(plain: str) -> tuple[bool, bool]:
     if len(plain) > 60:
         return False, False
-    yes = any(_whole(rules.yes_unit, plain) for rules in LANGUAGES)
-    no = any(_whole(rules.no_unit, plain) for rules in LANGUAGES)
+    lead = _LEADING_PUNCT.match(plain)
+    start = lead.end() if lead else 0
+    # A run of one language's units must start with one of them: one match rules most texts out.
+    yes = _ANY_YES.match(plain, start) is not None and any(_whole(u, plain) for u in _YES_UNITS)
+    no = _ANY_NO.match(plain, start) is not None and any(_whole(u, plain) for u in _NO_UNITS)
     if yes and no:
         return False, False
     return yes, no
 
 
-def _readings(cased: str) -> _Texts:
-    """The forms of one cleaned text the rules match: folded, leet read, stretching undone."""
+def _readings(cased: str) -> tuple[_Texts, str]:
+    """The forms of one cleaned text the rules match (folded, leet read, stretching undone),
+    and the leet-read form, which is also what the scorer reads."""
     plain, unstretched = fold_both(cased)
     leet = unleet(plain)
     texts: _Texts = ((plain, _words(plain)),)
@@ -93,7 +122,7 @@ def _readings(cased: str) -> _Texts:
         texts += ((leet_l, _words(leet_l)),)
     if unstretched is not plain:  # "i want to dieeee"
         texts += ((unstretched, _words(unstretched)),)
-    return texts
+    return texts, leet
 
 
 class Screen:
@@ -115,30 +144,33 @@ class Screen:
         """The rules' reading of a message combined with the scorer's, or with a given score
         (a held-out one, when measuring)."""
         cased = clean(text)
-        texts = _readings(cased)
-        undone = clean(despace(reveal(text), split=self._split))
+        texts, folded = _readings(cased)
+        raw = despace(reveal(text), split=self._split)
+        undone = cased if raw is text else clean(raw)
         if undone != cased:  # "k i l l  m y s e l f", text reversed inside an override
-            texts += _readings(undone)
+            more, folded = _readings(undone)
+            texts += more
         if score is None:
-            score = self.scorer.score_cleaned(undone) if self.scorer is not None else NO_SCORE
+            score = NO_SCORE
+            if self.scorer is not None:
+                # The scorer reads the undone text, folded and leet-read as the rules' is.
+                if has_noise(undone):
+                    folded = fold_cleaned(undone)
+                score = self.scorer.score_tokens(tokens(folded))
         short = len(cased) <= SHORT_MESSAGE
 
-        self_hits: list[str] = []
-        others_hits: list[str] = []
-        vetoes: list[str] = []
-        harm_hits: list[tuple[str, Category]] = []
-        abuse_hits: list[tuple[str, Category]] = []
-        for rules in LANGUAGES:
-            for ruleset, hits in ((rules.risk_self, self_hits), (rules.risk_others, others_hits)):
-                fired, vetoed = ruleset.read(texts)
-                hits += [ruleset.rules[i].name for i in fired]
-                vetoes += [ruleset.rules[i].name for i in vetoed]
-            if rules.risk_self_cased.may_fire(cased):
-                self_hits += rules.risk_self_cased.names(((cased, _words(cased)),))
-            if short:  # the contexts only ever overrule the scorer on a short message
-                vetoes += rules.not_risk.names(texts)
-            harm_hits += _flag(rules.harmful, texts)
-            abuse_hits += _flag(rules.abuse, texts)
+        self_fired, self_vetoed = _RISK_SELF.read(texts)
+        others_fired, others_vetoed = _RISK_OTHERS.read(texts)
+        self_hits = [_RISK_SELF.rules[i].name for i in self_fired]
+        others_hits = [_RISK_OTHERS.rules[i].name for i in others_fired]
+        vetoes = [_RISK_SELF.rules[i].name for i in self_vetoed]
+        vetoes += [_RISK_OTHERS.rules[i].name for i in others_vetoed]
+        if _RISK_SELF_CASED.may_fire(cased):
+            self_hits += _RISK_SELF_CASED.names(((cased, _words(cased)),))
+        if short:  # the contexts only ever overrule the scorer on a short message
+            vetoes += _NOT_RISK.names(texts)
+        harm_hits = _flag(_HARMFUL, texts)
+        abuse_hits = _flag(_ABUSE, texts)
         end_named = _end_request(texts)
 
         model_hits: list[str] = []
