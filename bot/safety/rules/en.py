@@ -797,6 +797,78 @@ _RISK_OTHERS = _RuleSet(
         subject=_OTHERS_SUBJECT,
         not_in=_GAME_OR_FICTION,
     ),
+    _Rule(
+        "risk.others.arson_with_people",
+        _k("burn burning torch goes go going set light"),
+        _c(
+            r"\b(?:burn(?:ing)?|torch(?:ing)?)\s+(?:down\s+)?(?:his|her|their|the|that|my\s+\w+'s|[\w']+'s)"
+            r"\s+(?:\w+\s+)?(?:house|home|place|apartment|flat|room|trailer|car)\s+(?:down\s+)?"
+            r"(?:with|while)\s+(?:them|him|her|everyone|everybody|the\s+(?:kids|family))\s+(?:still\s+)?"
+            r"(?:in(?:side)?(?:\s+it)?|asleep|sleeping|home)\b"
+            r"|\b(?:the|that|his|her|their)\s+(?:house|home|place|building|apartment)\s+(?:goes|will\s+go"
+            r"|is\s+going\s+to\s+go|gonna\s+go)\s+up\s+(?:in\s+(?:flames|smoke)\s+)?with\s+(?:them|him|her"
+            r"|everyone|everybody)\s+(?:still\s+)?in(?:side)?(?:\s+it)?\b"
+            r"|\bset\s+(?:fire\s+to|alight)\s+(?:his|her|their|the)\s+(?:\w+\s+)?(?:house|home|place"
+            r"|apartment|room|car|building)\s+(?:while|when|with)\s+(?:he|she|they|him|her|them)\s+"
+            r"(?:is|are|'s|'re)?\s*(?:asleep|sleeps?|sleeping|inside|in\s+it|home)\b"
+        ),
+        subject=_OTHERS_SUBJECT,
+        not_in=_GAME_OR_FICTION,
+    ),
+    _Rule(
+        "risk.others.dead_by_a_day",
+        _k("dead dies die pay"),
+        _c(
+            r"\b(?:they|he|she|you|y'all|yall|everyone|everybody|all\s+of\s+(?:them|you))(?:'ll|\s+will"
+            r"|\s+are\s+(?:all\s+)?going\s+to|'re\s+(?:all\s+)?gonna|\s+(?:is|are)\s+gonna)\s+(?:all\s+)?"
+            r"(?:be\s+dead|die)\s+(?:by|before|tonight|tomorrow|this|next|on)\b"
+            r"|\b(?:next|this|on)\s+(?:week|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
+            r"|weekend)\s+(?:everyone|everybody|they\s+all|all\s+of\s+them)\s+(?:in|at)\s+(?:that|this"
+            r"|the|my)\s+\w+\s+(?:dies|die|is\s+dead|are\s+dead)\b"
+            r"|\b(?:make|making)\s+(?:him|her|them)\s+pay\s+with\s+(?:his|her|their)\s+(?:life|lives)\b"
+            r"|\b(?:he|she|they)(?:'ll|\s+will)\s+pay\s+with\s+(?:his|her|their)\s+(?:life|lives)\b"
+        ),
+        not_after=_c(
+            r"^\W*(?:\w+\s+){0,3}?(?:if|unless|lol|lmao|haha\w*|of\s+(?:laughter|boredom|old\s+age))\b"
+        ),
+        not_in=_GAME_OR_FICTION,
+    ),
+    _Rule(
+        "risk.others.see_them_bleed",
+        _k("see watch", "bleed bleeding suffer suffering burn"),
+        _c(
+            r"\b(?:want|wanna|need|can't\s+wait|cant\s+wait|going|gonna)\s+(?:to\s+)?(?:see|watch)\s+"
+            + _TARGET
+            + r"\s+(?:bleed|suffer|burn)\b"
+        ),
+        subject=_OTHERS_SUBJECT,
+        not_before=_NEG_BEFORE,
+        not_after=_OTHERS_NOT_AFTER,
+        not_in=_GAME_OR_FICTION,
+    ),
+    _Rule(
+        "risk.others.vehicle_into_people",
+        _k("run drive ram plow plough"),
+        _c(
+            r"\b(?:run|drive|ram|plow|plough)\s+(?:my|a|the|our|his|dad's|my\s+dad's)\s+(?:car|truck"
+            r"|van|suv|pickup)\s+(?:into|through)\s+(?:the|a|that|those)?\s*(?:crowd|people|protesters"
+            r"|students|kids|parade|market|line)\b"
+        ),
+        before=_INTENT_BEFORE,
+        subject=_OTHERS_SUBJECT,
+        not_in=_GAME_OR_FICTION,
+    ),
+    _Rule(
+        "risk.others.planning_how",
+        _k("planning plotting figuring working planned"),
+        _c(
+            r"\b(?:planning|plotting|planned|figuring\s+out|working\s+out)\s+(?:how|when|where|the\s+best"
+            r"\s+way)\s+to\s+" + _KILL_VERB + r"\s+" + _TARGET
+        ),
+        subject=_OTHERS_SUBJECT,
+        not_after=_OTHERS_NOT_AFTER,
+        not_in=_GAME_OR_FICTION,
+    ),
 )
 
 # --------------------------------------------------------------------------------------------
