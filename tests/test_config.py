@@ -78,8 +78,8 @@ def test_example_config_documents_every_key() -> None:
         ),
         ("[console]\nusers = ['a']\nmoderators = ['a']", "console.moderators: a also listed"),
         (
-            "[[crisis.resources]]\nregion = 'US'",
-            "crisis.resources: entry 1: expected exactly the keys",
+            "[[crisis.resources]]\nregion = 'US'\nhow = 'x'\nverified_on = 2026-12-01",
+            "crisis.resources[1].service: required",
         ),
     ],
 )

@@ -6,6 +6,7 @@ Secrets never appear in the file: it names the environment variable that holds e
 - `settings`: the frozen settings records (`Settings` and one record per section);
 - `convert`: the value converters, one TOML value in, a checked value or a ValueError out;
 - `platforms`: the [discord] and [slack] keys, Discord's servers and its sharding overrides;
+- `crisis`: the built-in crisis table (each line with its source and date) and its checks;
 - `load`: the schema, `parse` with the checks that span keys, `load` and `describe`.
 
 Callers import from here (`from bot.config import Settings, load`).

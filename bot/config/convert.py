@@ -11,7 +11,8 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
-from bot.config.settings import DEFAULT_PRICES, CrisisResource, Price
+from bot.config.crisis import _checked_date, region_code
+from bot.config.settings import DEFAULT_PRICES, Price
 from bot.records import CATEGORIES
 
 log = logging.getLogger(__name__)
@@ -176,12 +177,20 @@ def _prices(value: Any) -> dict[str, Price]:
     return out
 
 
-def _resources(value: Any) -> tuple[CrisisResource, ...]:
+def _resources(value: Any) -> tuple[Any, ...]:
+    """[[crisis.resources]] as raw tables; `crisis.lines_from_tables` checks them key by key."""
     if not isinstance(value, list):
         raise ValueError("expected an array of tables ([[crisis.resources]])")
-    out = []
-    for i, item in enumerate(value):
-        if not isinstance(item, dict) or set(item) != {"region", "service", "how"}:
-            raise ValueError(f"entry {i + 1}: expected exactly the keys region, service and how")
-        out.append(CrisisResource(**{k: _str(item[k]) for k in ("region", "service", "how")}))
-    return tuple(out)
+    return tuple(value)
+
+
+def _regions(value: Any) -> tuple[str, ...]:
+    """Region codes like ["FR", "BE"], spelt as the crisis table spells them (GB is UK)."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError(f'expected a list of region codes like ["FR", "BE"], got {value!r}')
+    return tuple(dict.fromkeys(region_code(v) for v in value))
+
+
+def _date(value: Any) -> str:
+    """A YYYY-MM-DD date (a TOML date or a string)."""
+    return _checked_date(value)

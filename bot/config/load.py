@@ -13,6 +13,7 @@ import os
 import tomllib
 from collections.abc import Mapping
 from dataclasses import fields
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from bot.config.convert import (
     _bool,
     _category_map,
     _choice,
+    _date,
     _days_or_none,
     _env_name,
     _fraction,
@@ -29,10 +31,12 @@ from bot.config.convert import (
     _minutes,
     _names,
     _prices,
+    _regions,
     _resources,
     _seconds,
     _str,
 )
+from bot.config.crisis import STALE_DAYS, age_report, check_settings, lines_from_tables, merged
 from bot.config.platforms import _DISCORD_KEYS, _SLACK_KEYS, _discord_options
 from bot.config.settings import (
     DEFAULT_PRICES,
@@ -103,9 +107,9 @@ _SCHEMA: dict[str, dict[str, tuple[str, Converter]]] = {
         "sweep_seconds": ("sweep_interval", _seconds(1)),
     },
     "crisis": {
-        "regions": ("regions", _names),
+        "regions": ("regions", _regions),
         "resources": ("resources", _resources),
-        "verified_on": ("verified_on", _str),
+        "verified_on": ("verified_on", _date),
     },
     "discord": _DISCORD_KEYS,
     "slack": _SLACK_KEYS,
@@ -163,6 +167,10 @@ def parse(data: Mapping[str, Any], *, source: str = "<memory>") -> Settings:
     storage = data.get("storage")
     if isinstance(storage, dict) and "path" in storage and "url" in storage:
         problems.append("storage.url: give storage.path or storage.url, not both (one setting)")
+    crisis = sections["crisis"]
+    crisis["resources"] = lines_from_tables(
+        crisis.get("resources", ()), table_date=crisis.get("verified_on", ""), problems=problems
+    )
     built: dict[str, Any] = {}
     for section, cls in _SECTION_TYPES.items():
         built[section] = cls(**sections[section])
@@ -214,6 +222,12 @@ def _cross_checks(settings: Settings, *, shards_valid: bool = True) -> list[str]
             "discord.shard_ids: shards split across processes need one shared store: set "
             "storage.url to a postgresql:// URL"
         )
+    regions = [(s.where + ".crisis_regions", s.crisis_regions) for s in (d.servers if d else ())]
+    if d is not None:
+        regions.append(("discord.crisis_regions", d.crisis_regions))
+    if settings.slack is not None:
+        regions.append(("slack.crisis_regions", settings.slack.crisis_regions))
+    problems.extend(check_settings(settings.crisis, regions))
     clash = set(settings.console.users) & set(settings.console.moderators)
     if clash:
         problems.append(
@@ -241,8 +255,12 @@ def load(path: str | Path | None) -> Settings:
     return parse(data, source=str(p))
 
 
-def describe(settings: Settings) -> str:
-    """A human summary for `check-config`: every value, secrets shown only as set or not set."""
+def describe(settings: Settings, *, today: date | None = None) -> str:
+    """A human summary for `check-config`: every value, secrets shown only as set or not set.
+
+    The crisis table is summed up (its lines are printed by `crisis-lines`), with the age of its
+    oldest check as of `today`, and a warning when that is more than a year.
+    """
     lines = [f"config: {settings.source}"]
     sections = (
         "policy",
@@ -262,10 +280,22 @@ def describe(settings: Settings) -> str:
             continue
         for f in fields(obj):
             value = getattr(obj, f.name)
+            if section == "crisis" and f.name == "resources":
+                value = f"{len(value)} configured line(s)" + (
+                    f" for {', '.join(dict.fromkeys(r.region for r in value))}" if value else ""
+                )
             if f.name.endswith("_env"):
                 state = "set" if os.environ.get(value) else "not set"
                 value = f"{value} ({state})"
             lines.append(f"  {section}.{f.name} = {value}")
     assistant = "Claude" if settings.assistant.uses_claude() else "offline"
     lines.append(f"  assistant in use: {assistant}")
+    age, stale = age_report(merged(settings.crisis.resources), today or date.today())
+    lines.append(f"  {age}")
+    if stale:
+        lines.append(
+            f"  WARNING: crisis lines last checked more than {STALE_DAYS // 365} year ago: check "
+            "each number on its service's own site (python -m bot crisis-lines --sources), "
+            "then update [[crisis.resources]] and its verified_on"
+        )
     return "\n".join(lines)

@@ -16,6 +16,7 @@ from bot.config.convert import (
     _bool,
     _env_name,
     _int,
+    _regions,
     _slack_id,
     _slack_ids,
     _snowflake,
@@ -34,6 +35,7 @@ _DISCORD_SERVER_KEYS: dict[str, Converter] = {
     "moderator_role": _snowflake,
     "ping_on_crisis": _bool,
     "channels": _snowflakes,
+    "crisis_regions": _regions,
 }
 #: Per-process overrides of the sharding keys, so one file serves every process.
 SHARD_COUNT_ENV = "THREADKEEPER_SHARD_COUNT"
@@ -60,6 +62,7 @@ _DISCORD_KEYS: dict[str, tuple[str, Converter]] = {
     "moderator_role": ("moderator_role", _snowflake),
     "ping_on_crisis": ("ping_on_crisis", _bool),
     "channels": ("channels", _snowflakes),
+    "crisis_regions": ("crisis_regions", _regions),
     "servers": ("servers", _server_tables),
     "shard_count": ("shard_count", _int(1)),
     "shard_ids": ("shard_ids", _shard_ids),
@@ -76,6 +79,7 @@ _SLACK_KEYS: dict[str, tuple[str, Converter]] = {
     "port": ("port", _int(1, 65535)),
     "slash_command": ("slash_command", _str),
     "api_url": ("api_url", _url),
+    "crisis_regions": ("crisis_regions", _regions),
 }
 
 
@@ -95,7 +99,7 @@ def _discord_options(options: dict[str, Any], problems: list[str]) -> dict[str, 
                 "(or one [[discord.servers]] table per server)"
             )
         else:
-            for key in ("moderator_role", "ping_on_crisis", "channels"):
+            for key in ("moderator_role", "ping_on_crisis", "channels", "crisis_regions"):
                 if key in options:
                     problems.append(
                         f"discord.{key}: belongs to the first server, which has no "

@@ -134,16 +134,28 @@ class StorageSettings:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class CrisisResource:
-    """One line of the crisis table."""
+    """One line of the crisis table: a helpline, or (`emergency`) a region's emergency numbers.
+
+    `source` names the page the line was read on and `verified_on` the day (YYYY-MM-DD), so a
+    reviewer can check it again; neither is shown to users.
+    """
 
     region: str
     service: str
     how: str
+    source: str = ""
+    verified_on: str = ""
+    emergency: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class CrisisSettings:
-    """Which reviewed crisis resources are posted; empty `resources` means the built-in table."""
+    """Which reviewed crisis resources are posted.
+
+    `resources` are the operator's own lines: they replace the built-in lines of their regions
+    (bot/config/crisis.py), and the rest of the built-in table stays. Empty `regions`: the
+    regions of `resources`, or the built-in default regions when there are none.
+    """
 
     regions: tuple[str, ...] = ()
     resources: tuple[CrisisResource, ...] = ()
@@ -171,6 +183,8 @@ class DiscordServer:
     ping_on_crisis: bool = False
     #: Channels where a mention opens a thread; empty means every channel the bot can read.
     channels: tuple[int, ...] = ()
+    #: Whose crisis lines this server's threads get first; empty means [crisis].regions.
+    crisis_regions: tuple[str, ...] = ()
     #: Where this server is configured, for messages: "discord" or "discord.servers[2]".
     where: str = "discord"
 
@@ -179,8 +193,9 @@ class DiscordServer:
 class DiscordSettings:
     """The Discord adapter: on when the section is present and its token variable is set.
 
-    The top-level `mod_log_channel`, `moderator_role`, `ping_on_crisis` and `channels` are the
-    first server; each `[[discord.servers]]` table adds one more (see `all_servers`).
+    The top-level `mod_log_channel`, `moderator_role`, `ping_on_crisis`, `channels` and
+    `crisis_regions` are the first server; each `[[discord.servers]]` table adds one more (see
+    `all_servers`).
     """
 
     token_env: str = "DISCORD_TOKEN"
@@ -190,6 +205,7 @@ class DiscordSettings:
     moderator_role: int = 0
     ping_on_crisis: bool = False
     channels: tuple[int, ...] = ()
+    crisis_regions: tuple[str, ...] = ()
     #: Further servers, from `[[discord.servers]]`.
     servers: tuple[DiscordServer, ...] = ()
     #: Gateway shards across every process (None: not sharded, one plain connection), and the
@@ -212,6 +228,7 @@ class DiscordSettings:
                     moderator_role=self.moderator_role,
                     ping_on_crisis=self.ping_on_crisis,
                     channels=self.channels,
+                    crisis_regions=self.crisis_regions,
                 ),
             )
         return first + self.servers
@@ -232,6 +249,8 @@ class SlackSettings:
     #: The port for HTTP mode.
     port: int = 3000
     slash_command: str = "/threadkeeper"
+    #: Whose crisis lines this workspace's threads get first; empty means [crisis].regions.
+    crisis_regions: tuple[str, ...] = ()
     #: The Web API's base URL: Slack's own, or GovSlack's ("https://slack-gov.com/api/").
     api_url: str = "https://slack.com/api/"
 

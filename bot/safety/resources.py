@@ -1,83 +1,392 @@
 """Crisis resources: reviewed, fixed text posted by code, never written by the model.
 
-The defaults come from ../shared/crisis-resources.md (checked November 2026). Numbers change:
-operators can replace the table in config (`[[crisis.resources]]`) and must then set
-`crisis.verified_on`. The Irish text line is left out until its keyword is verified, and 988's
-discontinued "press 3" option is deliberately not mentioned.
+The lines come from the crisis table (bot/config/crisis.py: the built-in lines with their
+sources and dates, and any `[[crisis.resources]]` an operator put in their place). This module
+picks whose lines a thread gets and says them in the reader's language:
+
+- the thread's regions first (its server's `crisis_regions`, else `[crisis].regions`, else the
+  regions of the configured lines, else the built-in defaults), each region's emergency numbers
+  before its helplines;
+- when the message's language is known and has a reviewed translation here, the framing
+  sentences are in that language, and the regions that speak it follow (a French message adds
+  France, Belgium, Switzerland and Canada); English adds none, being spoken everywhere;
+- Find A Helpline last, for anywhere else.
+
+Translations are of the sentences around the lines (framing, emergency, "no consequences", the
+date and the country names); the lines themselves stay as reviewed in the table. The forms of
+address are the ones an online community expects (du, tú, tu, você), and "vous" in French, as
+3114 itself speaks.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+
 from bot.config import CrisisResource, CrisisSettings
-
-VERIFIED_ON = "2026-11-01"
-
-EMERGENCY = (
-    "If you or someone else is in immediate danger, call your local emergency number now "
-    "(US and Canada 911, UK 999 or 112, Ireland 112 or 999, Australia 000, EU 112)."
+from bot.config.crisis import (
+    DEFAULT_REGIONS,
+    DEFAULT_RESOURCES,
+    EVERYWHERE,
+    merged,
+    region_code,
 )
 
-DEFAULT_RESOURCES: tuple[CrisisResource, ...] = (
-    CrisisResource(
-        region="US",
-        service="988 Suicide & Crisis Lifeline",
-        how="call or text 988, or chat at 988lifeline.org (free, confidential, 24/7)",
-    ),
-    CrisisResource(region="US", service="Crisis Text Line", how="text HOME to 741741 (24/7)"),
-    CrisisResource(
-        region="CA",
-        service="9-8-8 Suicide Crisis Helpline",
-        how="call or text 9-8-8 (24/7, English and French)",
-    ),
-    CrisisResource(
-        region="CA",
-        service="Kids Help Phone (young people)",
-        how="text CONNECT to 686868 or call 1-800-668-6868",
-    ),
-    CrisisResource(
-        region="UK",
-        service="Samaritans",
-        how="call 116 123 (free, 24/7) or email jo@samaritans.org",
-    ),
-    CrisisResource(region="UK", service="Shout", how="text SHOUT to 85258 (free, 24/7)"),
-    CrisisResource(
-        region="IE",
-        service="Samaritans",
-        how="call 116 123 (free, 24/7) or email jo@samaritans.ie",
-    ),
-    CrisisResource(
-        region="AU",
-        service="Lifeline",
-        how="call 13 11 14, text 0477 13 11 14, or chat at lifeline.org.au (24/7)",
-    ),
-    CrisisResource(
-        region="*",
-        service="Find A Helpline",
-        how="findahelpline.com lists free, verified helplines by country",
-    ),
-)
-
-REGION_NAMES = {"US": "US", "CA": "Canada", "UK": "UK", "IE": "Ireland", "AU": "Australia"}
+__all__ = [
+    "DEFAULT_RESOURCES",
+    "LANGUAGE_REGIONS",
+    "TRANSLATIONS",
+    "crisis_text",
+    "lines_for",
+    "regions_for",
+]
 
 
-def crisis_text(settings: CrisisSettings) -> str:
-    """The message posted when someone may be at risk: emergency numbers first, then helplines."""
-    table = settings.resources or DEFAULT_RESOURCES
-    if settings.regions:
-        wanted = {r.upper() for r in settings.regions} | {"*"}
-        table = tuple(r for r in table if r.region.upper() in wanted)
-    lines = [
-        "Talking to someone can help. These services are free and confidential:",
-        EMERGENCY,
-    ]
-    for r in table:
-        where = "Anywhere else" if r.region == "*" else REGION_NAMES.get(r.region, r.region)
-        lines.append(f"- {where}: {r.service}: {r.how}")
-    lines.append(
-        "This message is sent automatically and has no consequences for you. "
-        "You can keep talking here."
-    )
-    verified = settings.verified_on or (VERIFIED_ON if not settings.resources else "")
-    if verified:
-        lines.append(f"(Resources checked {verified}.)")
+@dataclass(frozen=True, kw_only=True, slots=True)
+class Wording:
+    """The reviewed sentences around the lines, in one language."""
+
+    framing: str
+    emergency: str
+    emergency_label: str
+    anywhere: str
+    no_consequences: str
+    checked: str  # with {date}
+    #: Country names by region code; a code not listed is shown as itself.
+    names: dict[str, str]
+
+
+_EN_NAMES = {
+    "US": "United States",
+    "CA": "Canada",
+    "UK": "United Kingdom",
+    "IE": "Ireland",
+    "AU": "Australia",
+    "FR": "France",
+    "DE": "Germany",
+    "AT": "Austria",
+    "CH": "Switzerland",
+    "ES": "Spain",
+    "IT": "Italy",
+    "NL": "Netherlands",
+    "BE": "Belgium",
+    "PT": "Portugal",
+    "BR": "Brazil",
+    "MX": "Mexico",
+    "AR": "Argentina",
+    "IN": "India",
+    "JP": "Japan",
+    "KR": "South Korea",
+    "NZ": "New Zealand",
+    "ZA": "South Africa",
+    "PH": "Philippines",
+    "PL": "Poland",
+    "SE": "Sweden",
+}
+
+
+def _names(*names: str) -> dict[str, str]:
+    """Country names in the order of `_EN_NAMES` (one too few or too many is an error)."""
+    return dict(zip(_EN_NAMES, names, strict=True))
+
+
+#: Reviewed translations by ISO 639-1 code. English is the fallback for every other language.
+TRANSLATIONS: dict[str, Wording] = {
+    "en": Wording(
+        framing="Talking to someone can help. Here are services you can reach:",
+        emergency="If you or someone else is in immediate danger, call the emergency number first.",
+        emergency_label="emergency",
+        anywhere="Anywhere else",
+        no_consequences=(
+            "This message is sent automatically and has no consequences for you. "
+            "You can keep talking here."
+        ),
+        checked="(Resources checked {date}.)",
+        names=dict(_EN_NAMES),
+    ),
+    "fr": Wording(
+        framing="Parler à quelqu'un peut aider. Voici des services que vous pouvez joindre :",
+        emergency=(
+            "Si vous ou quelqu'un d'autre êtes en danger immédiat, appelez d'abord le numéro "
+            "d'urgence."
+        ),
+        emergency_label="urgences",
+        anywhere="Ailleurs",
+        no_consequences=(
+            "Ce message est envoyé automatiquement et n'a aucune conséquence pour vous. "
+            "Vous pouvez continuer à parler ici."
+        ),
+        checked="(Ressources vérifiées le {date}.)",
+        names=_names(
+            "États-Unis",
+            "Canada",
+            "Royaume-Uni",
+            "Irlande",
+            "Australie",
+            "France",
+            "Allemagne",
+            "Autriche",
+            "Suisse",
+            "Espagne",
+            "Italie",
+            "Pays-Bas",
+            "Belgique",
+            "Portugal",
+            "Brésil",
+            "Mexique",
+            "Argentine",
+            "Inde",
+            "Japon",
+            "Corée du Sud",
+            "Nouvelle-Zélande",
+            "Afrique du Sud",
+            "Philippines",
+            "Pologne",
+            "Suède",
+        ),
+    ),
+    "es": Wording(
+        framing="Hablar con alguien puede ayudar. Estos son servicios a los que puedes acudir:",
+        emergency=(
+            "Si tu vida o la de otra persona corre peligro inmediato, llama primero al número "
+            "de emergencias."
+        ),
+        emergency_label="emergencias",
+        anywhere="En cualquier otro lugar",
+        no_consequences=(
+            "Este mensaje se envía automáticamente y no tiene ninguna consecuencia para ti. "
+            "Puedes seguir hablando aquí."
+        ),
+        checked="(Recursos comprobados el {date}.)",
+        names=_names(
+            "Estados Unidos",
+            "Canadá",
+            "Reino Unido",
+            "Irlanda",
+            "Australia",
+            "Francia",
+            "Alemania",
+            "Austria",
+            "Suiza",
+            "España",
+            "Italia",
+            "Países Bajos",
+            "Bélgica",
+            "Portugal",
+            "Brasil",
+            "México",
+            "Argentina",
+            "India",
+            "Japón",
+            "Corea del Sur",
+            "Nueva Zelanda",
+            "Sudáfrica",
+            "Filipinas",
+            "Polonia",
+            "Suecia",
+        ),
+    ),
+    "de": Wording(
+        framing="Mit jemandem zu reden kann helfen. Diese Angebote kannst du erreichen:",
+        emergency=(
+            "Wenn dein Leben oder das eines anderen Menschen in akuter Gefahr ist, ruf zuerst "
+            "den Notruf an."
+        ),
+        emergency_label="Notruf",
+        anywhere="Überall sonst",
+        no_consequences=(
+            "Diese Nachricht wird automatisch gesendet und hat keine Folgen für dich. "
+            "Du kannst hier weiterschreiben."
+        ),
+        checked="(Angaben geprüft am {date}.)",
+        names=_names(
+            "USA",
+            "Kanada",
+            "Vereinigtes Königreich",
+            "Irland",
+            "Australien",
+            "Frankreich",
+            "Deutschland",
+            "Österreich",
+            "Schweiz",
+            "Spanien",
+            "Italien",
+            "Niederlande",
+            "Belgien",
+            "Portugal",
+            "Brasilien",
+            "Mexiko",
+            "Argentinien",
+            "Indien",
+            "Japan",
+            "Südkorea",
+            "Neuseeland",
+            "Südafrika",
+            "Philippinen",
+            "Polen",
+            "Schweden",
+        ),
+    ),
+    "pt": Wording(
+        framing="Falar com alguém pode ajudar. Você pode recorrer a estes serviços:",
+        emergency=(
+            "Se a sua vida ou a de outra pessoa estiver em perigo imediato, ligue primeiro para "
+            "o número de emergência."
+        ),
+        emergency_label="emergência",
+        anywhere="Em qualquer outro lugar",
+        no_consequences=(
+            "Esta mensagem é enviada automaticamente e não tem nenhuma consequência para você. "
+            "Você pode continuar a conversa aqui."
+        ),
+        checked="(Recursos verificados em {date}.)",
+        names=_names(
+            "Estados Unidos",
+            "Canadá",
+            "Reino Unido",
+            "Irlanda",
+            "Austrália",
+            "França",
+            "Alemanha",
+            "Áustria",
+            "Suíça",
+            "Espanha",
+            "Itália",
+            "Países Baixos",
+            "Bélgica",
+            "Portugal",
+            "Brasil",
+            "México",
+            "Argentina",
+            "Índia",
+            "Japão",
+            "Coreia do Sul",
+            "Nova Zelândia",
+            "África do Sul",
+            "Filipinas",
+            "Polônia",
+            "Suécia",
+        ),
+    ),
+    "it": Wording(
+        framing="Parlare con qualcuno può aiutare. Ecco dei servizi a cui puoi rivolgerti:",
+        emergency=(
+            "Se la tua vita o quella di un'altra persona è in pericolo immediato, chiama prima "
+            "il numero di emergenza."
+        ),
+        emergency_label="emergenza",
+        anywhere="Altrove",
+        no_consequences=(
+            "Questo messaggio è inviato automaticamente e non ha alcuna conseguenza per te. "
+            "Puoi continuare a parlare qui."
+        ),
+        checked="(Risorse verificate il {date}.)",
+        names=_names(
+            "Stati Uniti",
+            "Canada",
+            "Regno Unito",
+            "Irlanda",
+            "Australia",
+            "Francia",
+            "Germania",
+            "Austria",
+            "Svizzera",
+            "Spagna",
+            "Italia",
+            "Paesi Bassi",
+            "Belgio",
+            "Portogallo",
+            "Brasile",
+            "Messico",
+            "Argentina",
+            "India",
+            "Giappone",
+            "Corea del Sud",
+            "Nuova Zelanda",
+            "Sudafrica",
+            "Filippine",
+            "Polonia",
+            "Svezia",
+        ),
+    ),
+}
+
+#: The regions whose lines follow the configured ones when a message is in this language, in
+#: order. The US is listed for Spanish because 988 answers in Spanish (press 2); Canada for
+#: French because 9-8-8 answers in French. English adds none: it says nothing about where.
+LANGUAGE_REGIONS: dict[str, tuple[str, ...]] = {
+    "fr": ("FR", "BE", "CH", "CA"),
+    "es": ("ES", "MX", "AR", "US"),
+    "de": ("DE", "AT", "CH"),
+    "pt": ("PT", "BR"),
+    "it": ("IT", "CH"),
+    "nl": ("NL", "BE"),
+}
+
+
+def regions_for(
+    settings: CrisisSettings, *, regions: Sequence[str] = (), language: str = ""
+) -> tuple[str, ...]:
+    """Whose lines a thread gets, in order (Find A Helpline, always last, aside).
+
+    `regions` are the thread's own (its server's `crisis_regions`); without them the config's,
+    then the regions of the configured lines, then the defaults. A known language's regions
+    follow. Regions without lines in the table are skipped (the config check reports them).
+    """
+    table = merged(settings.resources)
+    known = {r.region for r in table}
+    own = tuple(region_code(r) for r in regions) or tuple(region_code(r) for r in settings.regions)
+    if not own:
+        own = tuple(dict.fromkeys(r.region for r in settings.resources if r.region != EVERYWHERE))
+    if not own:
+        own = DEFAULT_REGIONS
+    chosen = (*own, *LANGUAGE_REGIONS.get(language, ()))
+    return tuple(r for r in dict.fromkeys(chosen) if r in known and r != EVERYWHERE)
+
+
+def lines_for(
+    settings: CrisisSettings, *, regions: Sequence[str] = (), language: str = ""
+) -> tuple[CrisisResource, ...]:
+    """The lines posted, in order: each region's emergency line, then its helplines; then the
+    lines for everywhere."""
+    table = merged(settings.resources)
+    out: list[CrisisResource] = []
+    for region in regions_for(settings, regions=regions, language=language):
+        mine = [r for r in table if r.region == region]
+        out.extend(r for r in mine if r.emergency)
+        out.extend(r for r in mine if not r.emergency)
+    out.extend(r for r in table if r.region == EVERYWHERE)
+    return tuple(out)
+
+
+def crisis_text(
+    settings: CrisisSettings, *, regions: Sequence[str] = (), language: str = ""
+) -> str:
+    """The message posted when someone may be at risk: emergency numbers first, then helplines.
+
+    `regions` are the thread's own regions (empty: the config's); `language` is the message's
+    language as an ISO 639-1 code ("" when unknown), which picks the wording and adds the
+    regions that speak it. Every word comes from this module or the reviewed table.
+    """
+    wording = TRANSLATIONS.get(language, TRANSLATIONS["en"])
+    lines = [wording.framing, wording.emergency]
+    shown = lines_for(settings, regions=regions, language=language)
+    headed: set[str] = set()
+    for r in shown:
+        name = wording.names.get(r.region, r.region)
+        if r.region == EVERYWHERE:
+            lines.append(f"{wording.anywhere}: {r.service}: {r.how}")
+            continue
+        if r.region not in headed:
+            headed.add(r.region)
+            lines.append(
+                f"{name}: {wording.emergency_label} {r.how}" if r.emergency else f"{name}:"
+            )
+            if r.emergency:
+                continue
+        lines.append(f"- {r.service}: {r.how}")
+    lines.append(wording.no_consequences)
+    dates = [d for d in (r.verified_on or settings.verified_on for r in shown) if d]
+    if dates:
+        lines.append(wording.checked.format(date=min(dates)))
     return "\n".join(lines)
