@@ -126,6 +126,9 @@ class Incoming:
     text: str
     at: datetime
     opens_thread: bool = False
+    #: The crisis regions of the server or workspace it came from, when its platform config
+    #: names them (empty: [crisis].regions).
+    crisis_regions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -219,6 +222,8 @@ class Signals:
     #: The local scorer's calibrated probabilities of risk to self and to others.
     screen_score_self: float = 0.0
     screen_score_others: float = 0.0
+    #: The message's language as an ISO 639-1 code ("" when unclear), for the crisis resources.
+    language: str = ""
     assessment: Assessment | None = None
     reply_refused: bool = False
     end_conversation_tool: bool = False

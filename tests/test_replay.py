@@ -80,7 +80,8 @@ def test_a_spanish_crisis_message_brings_resources_and_alerts_moderators_offline
     ]
     case = lines[1]
     assert case["case_kind"] == "crisis" and case["priority"] is True
-    assert "immediate danger" in str(lines[2]["text"])
+    # Said in Spanish, and Spain's 024 follows the configured (default) regions.
+    assert "peligro inmediato" in str(lines[2]["text"]) and "024" in str(lines[2]["text"])
 
 
 def test_end_on_request() -> None:

@@ -311,7 +311,12 @@ class Intake:
                 if state is None:
                     return  # a thread the bot does not host
             event = translate.incoming(
-                message, ref=ref, bot_id=me.id, moderator_role=role, opens=False
+                message,
+                ref=ref,
+                bot_id=me.id,
+                moderator_role=role,
+                opens=False,
+                crisis_regions=server.crisis_regions,
             )
             if state is not None and state.status in ("locked", "ended"):
                 await self._decide(runtime, event)
@@ -360,6 +365,7 @@ class Intake:
                 bot_id=me.id,
                 moderator_role=server.moderator_role,
                 opens=True,
+                crisis_regions=server.crisis_regions,
             )
             # Written down once the thread exists (so a failure can be told there); a follow-up
             # in the new thread then finds its opening accepted (see on_message).

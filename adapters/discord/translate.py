@@ -100,8 +100,10 @@ def incoming(
     bot_id: int,
     moderator_role: int,
     opens: bool,
+    crisis_regions: tuple[str, ...] = (),
 ) -> Incoming:
-    """One user message as a turn (the bot's own mention removed)."""
+    """One user message as a turn (the bot's own mention removed), with its server's crisis
+    regions."""
     return Incoming(
         event_id=str(message.id),
         thread=ref,
@@ -109,6 +111,7 @@ def incoming(
         text=strip_mention(message.content, bot_id),
         at=message.created_at,
         opens_thread=opens,
+        crisis_regions=crisis_regions,
     )
 
 

@@ -147,7 +147,9 @@ class Intake:
             name=await self._names.of(msg.user),
             is_moderator=msg.user in self.slack.moderators,
         )
-        event = translate.incoming(msg, hosted=hosted, author=author)
+        event = translate.incoming(
+            msg, hosted=hosted, author=author, crisis_regions=self.slack.crisis_regions
+        )
         # The message's twin event (see translate.SlackMessage.dedupe_key) has the same event id.
         if event is None or not self._seen_messages.add(event.event_id):
             return None

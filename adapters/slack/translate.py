@@ -135,7 +135,9 @@ def parse_message(
     )
 
 
-def incoming(msg: SlackMessage, *, hosted: bool, author: Author) -> Incoming | None:
+def incoming(
+    msg: SlackMessage, *, hosted: bool, author: Author, crisis_regions: tuple[str, ...] = ()
+) -> Incoming | None:
     """The turn a Slack message makes, given whether its thread is hosted; None if none.
 
     - `app_mention` at the top of a channel opens a thread on that message.
@@ -143,6 +145,8 @@ def incoming(msg: SlackMessage, *, hosted: bool, author: Author) -> Incoming | N
       mention makes it start hosting it (someone asked for it there).
     - `message` inside a hosted thread is a turn without a mention. A `message` that mentions the
       bot is left to its `app_mention` twin, so one message is never handled twice.
+
+    `crisis_regions` are the workspace's own (`slack.crisis_regions`), carried to the policy.
     """
     if msg.kind == "app_mention":
         opens = not hosted
@@ -157,6 +161,7 @@ def incoming(msg: SlackMessage, *, hosted: bool, author: Author) -> Incoming | N
         text=msg.text,
         at=at_ts(msg.ts),
         opens_thread=opens,
+        crisis_regions=crisis_regions,
     )
 
 

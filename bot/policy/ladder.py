@@ -188,9 +188,10 @@ def _crisis(
     if resources_due:
         from bot.safety.resources import crisis_text  # reviewed text; never model-written
 
-        actions.append(
-            Action(kind="crisis_resources", thread=state.ref, text=crisis_text(settings.crisis))
+        text = crisis_text(
+            settings.crisis, regions=incoming.crisis_regions, language=signals.language
         )
+        actions.append(Action(kind="crisis_resources", thread=state.ref, text=text))
         posted_at = now
     actions.append(Action(kind="reply", thread=state.ref))
     who = "themselves" if signals.risk == "self" else "someone else"

@@ -25,6 +25,7 @@ from bot.limits import RateLimiter, TokenLedger, midnight
 from bot.records import Action, Decision, Incoming, Signals, ThreadState, UserHistory
 from bot.runtime.delivery import REPLY_KINDS, Delivery
 from bot.runtime.wiring import Outcome, Stage, Wiring
+from bot.safety.language import guess_language
 from bot.safety.screen import Screen, ScreenResult
 from bot.store.base import AuditEntry, DuplicateEvent, TurnRecord
 from bot.store.codec import assessment_to_json
@@ -77,8 +78,9 @@ def turn_note(state: ThreadState, settings: Settings, *, framing: str, now: date
     return " ".join(notes)
 
 
-def signals_from_screen(result: ScreenResult) -> Signals:
-    """The local screen's reading as policy signals (the assessment is added when it is in)."""
+def signals_from_screen(result: ScreenResult, text: str = "") -> Signals:
+    """The local screen's reading of `text` as policy signals (the assessment is added when it
+    is in), with the message's language for the crisis resources."""
     return Signals(
         screen_risk=result.risk,
         screen_harmful=result.harmful,
@@ -90,6 +92,7 @@ def signals_from_screen(result: ScreenResult) -> Signals:
         screen_rules=result.matched,
         screen_score_self=round(result.score.self_harm, 4),
         screen_score_others=round(result.score.others, 4),
+        language=guess_language(text, result.matched),
     )
 
 
@@ -150,7 +153,7 @@ class Turns(Stage):
         extra: list[Action] = []
         # The screen reads the whole message (a crisis phrase at its end must not be cut off);
         # the model and the store get at most max_message_chars.
-        base = signals_from_screen(self._screen(msg.text))
+        base = signals_from_screen(self._screen(msg.text), msg.text)
         if limits.max_message_chars and len(msg.text) > limits.max_message_chars:
             msg = replace(msg, text=msg.text[: limits.max_message_chars])
             extra.append(Action(kind="notice", thread=msg.thread, text=notices.MESSAGE_CUT))

@@ -293,6 +293,8 @@ def incoming_to_json(msg: Incoming) -> JSONObject:
         "text": msg.text,
         "at": time_to_json(msg.at),
         "opens_thread": msg.opens_thread,
+        # Written only when set, so an inbox row reads the same to a version without the field.
+        **({"crisis_regions": list(msg.crisis_regions)} if msg.crisis_regions else {}),
     }
 
 
@@ -315,6 +317,7 @@ _INCOMING_FIELDS: dict[str, Callable[[object], object]] = {
     "text": _str,
     "at": time_from_json,
     "opens_thread": _bool,
+    "crisis_regions": _strs,
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -278,3 +279,23 @@ async def test_a_server_error_during_check_is_one_problem_and_the_rest_is_checke
         await service.client.close()
     assert problem == f"Could not look up the mod-log channel {MODLOG_ID} (discord): HTTP 502."
     assert service._guild_servers[GUILD_B_ID].mod_log_channel == MODLOG_B_ID
+
+
+async def test_each_server_posts_its_own_crisis_regions(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Server B's crisis_regions = ["FR"] gives its threads 3114 in French; A keeps the
+    defaults (988); neither text is split."""
+    b = replace(SERVER_B, crisis_regions=("FR",))
+    bot = await start_bot(tmp_path, monkeypatch, config=two_servers(b=b), fake=two_guilds())
+    try:
+        in_b = await open_thread(bot, "je veux mourir", channel=CHANNEL_B_ID)
+        in_a = await open_thread(bot, "I want to kill myself", channel=CHANNEL_ID)
+        (french,) = [m["content"] for m in bot.fake.sent(in_b) if "3114" in m["content"]]
+        assert french.startswith("Parler à quelqu'un peut aider.")
+        assert "France: urgences 112" in french and "988" not in french.split("Canada")[0]
+        assert any("988" in m["content"] for m in bot.fake.sent(in_a))
+        assert not any("3114" in m["content"] for m in bot.fake.sent(in_a))
+        assert [t.startswith("Case #1") for t in titles(bot, MODLOG_B_ID)] == [True]
+    finally:
+        await stop_bot(bot)

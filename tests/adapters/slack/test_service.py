@@ -377,3 +377,25 @@ async def test_forms_are_verified_too(slack: Harness) -> None:
     assert (
         await slack.service.app.async_dispatch(request(body, content_type=FORM, secret="x"))
     ).status == 401
+
+
+async def test_a_workspaces_crisis_regions_and_the_messages_language(
+    api: FakeSlackApi, store: Store
+) -> None:
+    """slack.crisis_regions = ["DE"] and a German message: TelefonSeelsorge first, in German,
+    in one message within Slack's limits."""
+    from adapters.slack.render import MESSAGE_LIMIT
+    from bot.assistant.offline import OfflineAssistant
+
+    harness = Harness(
+        api=api,
+        store=store,
+        config=settings(crisis_regions=("DE",)),
+        assistant=OfflineAssistant(),
+    )
+    await harness.mention("ich will nicht mehr leben")
+    (posted,) = [p["text"] for p in harness.posted() if "0800 111 0 111" in p["text"]]
+    assert posted.startswith(":sos: Mit jemandem zu reden kann helfen.")
+    assert "Deutschland: Notruf 112" in posted and "988" not in posted
+    assert len(posted) <= MESSAGE_LIMIT
+    assert "PRIORITY" in json.dumps(harness.cases()[0]["blocks"])
