@@ -3,8 +3,9 @@
 Every command prints one plain sentence per problem and exits non-zero on failure; nothing here
 prints a traceback for a mistake a person can fix (a bad config, a bad replay line). The commands
 live by group: `run` (run, console), `replay` (replay, replay --compare), `audit` (audit verify,
-audit export), `store` (store copy, purge), `reports` (stats, cases, report, export-user);
-`common` holds what they share. `bot/__main__.py` is the entry point that calls `main`.
+audit export), `store` (store copy, purge), `reports` (stats, cases, report, export-user),
+`crisis` (crisis-lines); `common` holds what they share. `bot/__main__.py` is the entry point
+that calls `main`.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ import asyncio
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import date
 
 from bot import config as config_mod
+from bot.cli import crisis
 from bot.cli.audit import _audit_export, _audit_verify
 from bot.cli.replay import _compare, _replay
 from bot.cli.reports import _cases, _export_user, _report, _stats
@@ -58,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     cp = sub.add_parser("check-config", help="validate a config file and show what it sets")
     cp.add_argument("file", metavar="FILE")
+    crisis.add_parser(sub)
 
     sp = with_config(sub.add_parser("stats", help="tokens, cache-read share and cost"))
     sp.add_argument("--since", metavar="WHEN", help="an ISO date/time, or an age like 30d")
@@ -112,11 +116,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if command == "check-config":
             settings = config_mod.load(args.file)
-            print(config_mod.describe(settings))
+            print(config_mod.describe(settings, today=date.today()))
             print("config OK")
+            return 0
+        if command == "crisis-lines":
+            settings = config_mod.load(args.config)
+            print(
+                crisis.crisis_lines(
+                    settings, args.regions, language=args.language, sources=args.sources
+                )
+            )
             return 0
         settings = config_mod.load(getattr(args, "config", None))
         grace = settings.limits.shutdown_grace.total_seconds()
+        if command in ("run", "console"):
+            crisis.warn_if_stale(settings)
         store_path = getattr(args, "store", None)
         if command == "run" and (settings.discord or settings.slack):
             return _run_until_stopped(
