@@ -80,6 +80,10 @@ NEEDS_USER = "Please name the user to pardon."
 THREAD_CLOSED = (
     "This thread is closed. You can start a fresh thread by mentioning me in the channel."
 )
+#: The assistant pane's chat title once the core closed the chat, and once a moderator reopened
+#: it (the pane's history lists chats by title).
+PANE_CLOSED_TITLE = "Closed: start a new chat to carry on"
+PANE_REOPENED_TITLE = "Reopened by a moderator"
 TURN_FAILED = (
     "Sorry, something went wrong on my side and I couldn't answer that. It didn't count against "
     "you; please try again in a moment."

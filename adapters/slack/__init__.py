@@ -5,7 +5,9 @@ layers: `translate` (payloads to records) and `render` (records to text and bloc
 `client` wires the SDK (the Web API client, the app, Socket Mode or HTTP, start-up checks),
 `intake` turns message events into turns (deduped, written down before the ack),
 `interactions` handles buttons, modals and the slash command, `delivery` carries out the core's
-actions and streams replies, and `service` wires them into the one object the core sees.
+actions and streams replies, `assistant` is the assistant pane (bolt's AsyncAssistant: its prompts,
+status and titles around the same turns), and `service` wires them into the one object the core
+sees.
 Installation: adapters/slack/README.md and manifest.yml.
 """
 

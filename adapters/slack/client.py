@@ -33,8 +33,8 @@ from bot.errors import ConfigError, DeliveryError, PermissionMissing
 
 log = logging.getLogger(__name__)
 
-#: Exactly the bot scopes in manifest.yml; `check()` compares the token's scopes with these.
-REQUIRED_SCOPES: Final = frozenset(
+#: The bot scopes channel threads need.
+CHANNEL_SCOPES: Final = frozenset(
     {
         "app_mentions:read",
         "channels:history",
@@ -48,6 +48,12 @@ REQUIRED_SCOPES: Final = frozenset(
         "users:read",
     }
 )
+#: ... and what the assistant pane and direct messages add (`slack.assistant`): the pane's status,
+#: prompts and titles, and reading the direct messages.
+ASSISTANT_SCOPES: Final = frozenset({"assistant:write", "im:history"})
+#: Exactly the bot scopes in manifest.yml; `check()` compares the token's scopes with these (the
+#: assistant's only when `slack.assistant` is on).
+REQUIRED_SCOPES: Final = CHANNEL_SCOPES | ASSISTANT_SCOPES
 #: Web API errors worth trying again (after the client's own 429 retries are spent).
 RETRYABLE_ERRORS: Final = frozenset(
     {"ratelimited", "internal_error", "fatal_error", "service_unavailable", "request_timeout"}
@@ -249,7 +255,8 @@ async def check(
         return [f"Could not reach Slack to check the bot token ({type(exc).__name__})."]
     granted = _scopes(auth.headers)
     if granted is not None:
-        missing = sorted(REQUIRED_SCOPES - granted)
+        needed = REQUIRED_SCOPES if slack.assistant else CHANNEL_SCOPES
+        missing = sorted(needed - granted)
         if missing:
             problems.append(
                 f"The bot token lacks the scope(s) {', '.join(missing)}: add them from "

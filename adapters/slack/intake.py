@@ -131,7 +131,9 @@ class Intake:
         msg = translate.parse_message(body, bot_user_id=context.bot_user_id, bot_id=context.bot_id)
         if msg is None:
             return None
-        if msg.kind == "message" and msg.thread_ts is None:
+        if msg.in_dm and not self.slack.assistant:
+            return None  # direct messages are off (slack.assistant = false)
+        if msg.kind == "message" and msg.thread_ts is None and not msg.in_dm:
             return None  # top-level chatter in a channel: only a mention opens a thread
         store = self._runtime().store
         key = msg.thread.key
@@ -154,6 +156,12 @@ class Intake:
         if event is None or not self._seen_messages.add(event.event_id):
             return None
         return event
+
+    @staticmethod
+    def accepted(context: AsyncBoltContext) -> Incoming | None:
+        """The turn `accept_message` wrote down for this request's listener, if any."""
+        event = context.get(_ACCEPTED)
+        return event if isinstance(event, Incoming) else None
 
     async def on_message(self, body: dict[str, Any], context: AsyncBoltContext) -> None:
         """A message accepted by `accept_message`: the turn."""

@@ -19,6 +19,7 @@ from slack_bolt.async_app import AsyncBoltContext
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import translate
+from adapters.slack.assistant import Pane
 from adapters.slack.client import Connection, Names, check, make_app, make_client
 from adapters.slack.delivery import Delivery
 from adapters.slack.intake import Intake
@@ -89,11 +90,16 @@ class SlackService:
             runtime=self._attached,
             clock=clock,
         )
+        self.pane = Pane(slack=self.slack, client=client, intake=self.intake)
         self._register()
 
     def _register(self) -> None:
         app, intake, interactions = self.app, self.intake, self.interactions
         app.use(intake.drop_redelivered)
+        if self.slack.assistant:
+            # The pane's events first (its messages are direct messages in a thread); the
+            # channel listeners below get the rest, direct messages outside the pane included.
+            app.assistant(self.pane.middleware())
         app.event("app_mention", middleware=[intake.accept_message])(intake.on_message)
         app.event("message", middleware=[intake.accept_message])(intake.on_message)
         for action_id in translate.MOD_ACTIONS:
@@ -149,6 +155,8 @@ class SlackService:
     ) -> None:
         """Carry out one of the core's actions (see `Delivery.perform`)."""
         await self.delivery.perform(action, key=key, case=case, retry=retry)
+        if self.slack.assistant:
+            await self.pane.after(action)
 
     async def stream_reply(self, thread: ThreadRef, chunks: AsyncIterator[str], *, key: str) -> str:
         """Stream the reply into the thread (see `Delivery.stream_reply`); the raw text."""

@@ -55,6 +55,8 @@ class SlackMessage:
     thread_ts: str | None
     text: str
     mentions_bot: bool
+    #: A direct message to the app (`channel_type` "im"): its own chat, or the assistant pane's.
+    in_dm: bool = False
 
     @property
     def thread(self) -> ThreadRef:
@@ -132,6 +134,7 @@ def parse_message(
         thread_ts=thread_ts if isinstance(thread_ts, str) and thread_ts != ts else None,
         text=clean_text(raw, bot_user_id=bot_user_id),
         mentions_bot=bool(bot_user_id) and f"<@{bot_user_id}" in raw,
+        in_dm=event.get("channel_type") == "im",
     )
 
 
@@ -146,9 +149,13 @@ def incoming(
     - `message` inside a hosted thread is a turn without a mention. A `message` that mentions the
       bot is left to its `app_mention` twin, so one message is never handled twice.
 
+    - In a direct message to the app (the assistant pane, or the app's Messages tab) every message
+      is a turn, with or without a mention: a top-level one opens a thread on itself, and one in a
+      thread the bot does not host yet (a new chat in the pane) starts hosting that thread.
+
     `crisis_regions` are the workspace's own (`slack.crisis_regions`), carried to the policy.
     """
-    if msg.kind == "app_mention":
+    if msg.in_dm or msg.kind == "app_mention":
         opens = not hosted
     elif msg.thread_ts is None or not hosted or msg.mentions_bot:
         return None

@@ -68,6 +68,26 @@ _DISCORD_KEYS: dict[str, tuple[str, Converter]] = {
     "shard_ids": ("shard_ids", _shard_ids),
 }
 
+#: Slack shows at most four suggested prompts in the assistant pane.
+MAX_PROMPTS = 4
+
+
+def _prompts(value: Any) -> tuple[str, ...]:
+    """The pane's suggested prompts: up to four non-empty strings."""
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise ValueError(f"expected a list of prompts (strings), got {value!r}")
+    if len(value) > MAX_PROMPTS:
+        raise ValueError(f"Slack shows at most {MAX_PROMPTS} prompts, got {len(value)}")
+    return tuple(v.strip() for v in value)
+
+
+def _text(value: Any) -> str:
+    """A string that may be empty (empty: leave it to Slack)."""
+    if not isinstance(value, str):
+        raise ValueError(f"expected a string, got {value!r}")
+    return value.strip()
+
+
 #: The [slack] keys: (field name, converter).
 _SLACK_KEYS: dict[str, tuple[str, Converter]] = {
     "bot_token_env": ("bot_token_env", _env_name),
@@ -80,6 +100,11 @@ _SLACK_KEYS: dict[str, tuple[str, Converter]] = {
     "slash_command": ("slash_command", _str),
     "api_url": ("api_url", _url),
     "crisis_regions": ("crisis_regions", _regions),
+    "assistant": ("assistant", _bool),
+    "assistant_prompts": ("assistant_prompts", _prompts),
+    "assistant_prompts_title": ("assistant_prompts_title", _str),
+    "assistant_status": ("assistant_status", _str),
+    "assistant_title": ("assistant_title", _text),
 }
 
 

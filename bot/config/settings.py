@@ -253,6 +253,21 @@ class SlackSettings:
     crisis_regions: tuple[str, ...] = ()
     #: The Web API's base URL: Slack's own, or GovSlack's ("https://slack-gov.com/api/").
     api_url: str = "https://slack.com/api/"
+    #: The assistant pane (Slack's AI-app split view) and direct messages to the app, each a
+    #: moderated thread like a channel thread; needs the manifest's assistant parts.
+    assistant: bool = True
+    #: What the pane offers when a chat opens (each is sent as typed when clicked), and their
+    #: heading; reviewed text, never the model's.
+    assistant_prompts: tuple[str, ...] = (
+        "What can you help me with?",
+        "What are the rules in this workspace?",
+    )
+    assistant_prompts_title: str = "Try asking"
+    #: The status shown while the message is assessed and the reply is written.
+    assistant_status: str = "is thinking..."
+    #: The chat's title in the pane's history when it opens; empty keeps Slack's own (the first
+    #: message's words).
+    assistant_title: str = ""
 
     def bot_token(self) -> str | None:
         """The bot token (xoxb-...) from the environment."""

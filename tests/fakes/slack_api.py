@@ -25,7 +25,7 @@ BOT_USER = "UBOT"
 BOT_ID = "B0BOT"
 SCOPES = (
     "app_mentions:read,channels:history,groups:history,channels:read,groups:read,chat:write,"
-    "reactions:write,commands,usergroups:read,users:read"
+    "reactions:write,commands,usergroups:read,users:read,assistant:write,im:history"
 )
 
 
@@ -61,6 +61,11 @@ class FakeSlackApi:
         #: Messages the bot posted, by ts in the order posted: ts, channel, thread_ts, text,
         #: blocks and metadata (None when the post carried none).
         self.timeline: dict[str, dict[str, Any]] = {}
+        #: The assistant pane, per (channel, thread ts): every status set in order (an empty one
+        #: clears it), the current title, and the prompts with their heading.
+        self.statuses: dict[tuple[str, str], list[str]] = {}
+        self.titles: dict[tuple[str, str], str] = {}
+        self.prompts: dict[tuple[str, str], tuple[list[Any], Any]] = {}
         self._ts = 1_700_000_100
         self._runner: web.AppRunner | None = None
         self.base_url = ""
@@ -126,7 +131,7 @@ class FakeSlackApi:
         else:
             form = await request.post()
             args.update({k: str(v) for k, v in form.items()})
-        for key in ("blocks", "view", "chunks", "metadata"):
+        for key in ("blocks", "view", "chunks", "metadata", "prompts"):
             if isinstance(args.get(key), str):
                 args[key] = json.loads(args[key])
         self.calls.append(ApiCall(method, args))
@@ -200,6 +205,8 @@ class FakeSlackApi:
             user = str(args.get("user"))
             profile = {"display_name": f"name-{user}", "real_name": f"Real {user}"}
             return web.json_response({**ok, "user": {"id": user, "name": user, "profile": profile}})
+        if method.startswith("assistant.threads."):
+            return self._assistant(method, args)
         if method == "views.open":
             return web.json_response({**ok, "view": {"id": "V1"}})
         known = {
@@ -210,6 +217,45 @@ class FakeSlackApi:
         }
         if method in known:
             return web.json_response(ok)
+        return web.json_response({"ok": False, "error": "unknown_method"})
+
+    # --- the assistant pane ----------------------------------------------------------------------
+
+    def _assistant(self, method: str, args: dict[str, Any]) -> web.Response:
+        """assistant.threads.setStatus / setSuggestedPrompts / setTitle, checked as Slack checks
+        them: a D... channel, a thread ts where required, prompts with a title and a message (at
+        most four), a status and a title present (an empty status clears it). Slack answers
+        `{"ok": true}` and nothing more; the last value set per thread is kept."""
+        channel, thread_ts = str(args.get("channel_id") or ""), args.get("thread_ts")
+        if not channel.startswith("D"):
+            return web.json_response({"ok": False, "error": "channel_not_found"})
+        if method == "assistant.threads.setSuggestedPrompts":
+            prompts = args.get("prompts")
+            if isinstance(prompts, str):
+                prompts = json.loads(prompts)
+            if (
+                not isinstance(prompts, list)
+                or not 0 < len(prompts) <= 4
+                or not all(
+                    isinstance(p, dict) and p.get("title") and p.get("message") for p in prompts
+                )
+            ):
+                return web.json_response({"ok": False, "error": "invalid_arguments"})
+            self.prompts[(channel, str(thread_ts or ""))] = (prompts, args.get("title"))
+            return web.json_response({"ok": True})
+        if not thread_ts:
+            return web.json_response({"ok": False, "error": "invalid_thread_ts"})
+        key = (channel, str(thread_ts))
+        if method == "assistant.threads.setStatus":
+            if "status" not in args:
+                return web.json_response({"ok": False, "error": "invalid_arguments"})
+            self.statuses.setdefault(key, []).append(str(args["status"]))
+            return web.json_response({"ok": True})
+        if method == "assistant.threads.setTitle":
+            if not args.get("title"):
+                return web.json_response({"ok": False, "error": "invalid_arguments"})
+            self.titles[key] = str(args["title"])
+            return web.json_response({"ok": True})
         return web.json_response({"ok": False, "error": "unknown_method"})
 
     # --- reading messages back -------------------------------------------------------------------

@@ -112,6 +112,73 @@ class Payloads:
             "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
         }
 
+    def assistant_thread(
+        self,
+        *,
+        kind: str = "assistant_thread_started",
+        user: str = "U1",
+        channel: str = "D1",
+        thread_ts: str,
+        viewing: str = "C1",
+    ) -> dict[str, Any]:
+        """`assistant_thread_started` (the pane opened) or `assistant_thread_context_changed`, in
+        the envelope Slack sends: the pane's DM channel and thread, and the channel in view."""
+        return self._envelope(
+            {
+                "type": kind,
+                "assistant_thread": {
+                    "user_id": user,
+                    "context": {"channel_id": viewing, "team_id": TEAM, "enterprise_id": None},
+                    "channel_id": channel,
+                    "thread_ts": thread_ts,
+                },
+                "event_ts": self.ts(),
+            }
+        )
+
+    def dm(
+        self,
+        *,
+        text: str,
+        user: str = "U1",
+        channel: str = "D1",
+        thread_ts: str | None = None,
+        ts: str | None = None,
+        **extra: Any,
+    ) -> dict[str, Any]:
+        """A `message.im` event: a person writing to the app, in a pane thread (`thread_ts`) or
+        at the top of its Messages tab; shaped as Slack sends one (`channel_type` "im")."""
+        ts = ts or self.ts()
+        inner: dict[str, Any] = {
+            "type": "message",
+            "user": user,
+            "text": text,
+            "ts": ts,
+            "team": TEAM,
+            "user_team": TEAM,
+            "source_team": TEAM,
+            "channel": channel,
+            "event_ts": ts,
+            "channel_type": "im",
+            **extra,
+        }
+        if thread_ts:
+            inner["thread_ts"] = thread_ts
+            inner["parent_user_id"] = user
+        return self._envelope(inner)
+
+    def _envelope(self, inner: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "token": "legacy-verification-token",
+            "team_id": TEAM,
+            "api_app_id": APP_ID,
+            "event": inner,
+            "type": "event_callback",
+            "event_id": f"Ev{next(self._n):08d}",
+            "event_time": 1_700_000_000,
+            "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
+        }
+
     def click(
         self,
         *,
