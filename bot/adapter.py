@@ -52,6 +52,10 @@ class Service(Adapter, Protocol):
         """Give the service its runtime (before `serve`: recovery may carry out actions first)."""
         ...
 
+    def connected(self) -> bool:
+        """True while the platform connection is up (the readiness check reads it)."""
+        ...
+
     async def check(self) -> list[str]:
         """Start-up checks (tokens, channels, permissions): one plain sentence per problem."""
         ...

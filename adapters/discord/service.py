@@ -107,6 +107,10 @@ class DiscordService:
         """Log in over HTTP, backing off exponentially on errors that may pass."""
         await connection.login(self.client, config=self.config, backoff=self._login_backoff)
 
+    def connected(self) -> bool:
+        """True while the gateway session is ready (for /readyz)."""
+        return self.client.is_ready() and not self.client.is_closed()
+
     async def check(self) -> list[str]:
         """Log in, then check each server's mod-log channel and hosting channels: one sentence each.
 

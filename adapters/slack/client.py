@@ -185,6 +185,8 @@ class Connection:
         self._port = port
         #: The port HTTP mode listens on, once it does (port 0 picks a free one).
         self.bound_port: int | None = None
+        #: True while Socket Mode is connected, or HTTP mode listens.
+        self.connected = False
 
     async def serve(self, *, several: bool) -> None:
         """Connect (Socket Mode) or listen (HTTP) and feed bolt until cancelled.
@@ -196,9 +198,11 @@ class Connection:
             handler = AsyncSocketModeHandler(self._app, self._app_token)
             await handler.connect_async()  # type: ignore[no-untyped-call]  # bolt leaves it untyped
             log.info("Slack: connected over Socket Mode")
+            self.connected = True
             try:
                 await asyncio.Event().wait()
             finally:
+                self.connected = False
                 await handler.close_async()  # type: ignore[no-untyped-call]  # as above
             return
         runner = web.AppRunner(self._app.web_app(path=EVENTS_PATH, port=self._port))
@@ -225,8 +229,10 @@ class Connection:
             log.info(
                 "Slack: listening for signed requests on port %s%s", self.bound_port, EVENTS_PATH
             )
+            self.connected = True
             await asyncio.Event().wait()
         finally:
+            self.connected = False
             await runner.cleanup()
 
 

@@ -136,6 +136,10 @@ class SlackService:
         self.attach(runtime)
         await self.connection.serve(several=shared(runtime.store) is not None)
 
+    def connected(self) -> bool:
+        """True once Socket Mode is connected or HTTP mode listens (for /readyz)."""
+        return self.connection.connected
+
     async def check(self) -> list[str]:
         """auth.test, the token's scopes, the mod-log channel, the moderators: one sentence each."""
         return await check(

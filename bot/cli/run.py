@@ -117,6 +117,20 @@ async def _sweep(runtime: Runtime, store: Store, every: float) -> AsyncIterator[
 
 
 @contextlib.asynccontextmanager
+async def _metrics(
+    settings: config_mod.Settings, store: Store, platforms: dict[str, Callable[[], bool]]
+) -> AsyncIterator[None]:
+    """While the bot runs, serve /metrics, /healthz and /readyz (when [metrics] is configured)."""
+    if settings.metrics is None:
+        yield
+        return
+    from adapters.metrics import serving
+
+    async with serving(settings.metrics, store=store, platforms=platforms):
+        yield
+
+
+@contextlib.asynccontextmanager
 async def _retention(settings: config_mod.Settings, store: Store) -> AsyncIterator[None]:
     """While the bot runs, purge message texts past `storage.retention_days` (if set)."""
     retention = settings.storage.retention
@@ -170,7 +184,12 @@ async def _services(settings: config_mod.Settings, store_path: str | None, life:
                 log.error("%s: %s", service.platform, problem)
                 print(f"{service.platform}: {problem}", file=sys.stderr)
         every = settings.storage.sweep_interval.total_seconds()
-        async with _retention(settings, store), _sweep(runtime, store, every):
+        platforms = {s.platform: s.connected for s in services}
+        async with (
+            _metrics(settings, store, platforms),
+            _retention(settings, store),
+            _sweep(runtime, store, every),
+        ):
             await asyncio.gather(*(service.serve(runtime) for service in services))
         return 0
     finally:
@@ -203,7 +222,10 @@ async def _console(settings: config_mod.Settings, store_path: str | None, life: 
         recovered = await runtime.recover()
         if recovered:
             print(f"(carried out {recovered} actions owed from before a restart)")
-        async with _retention(settings, store):
+        async with (
+            _metrics(settings, store, {"console": lambda: True}),
+            _retention(settings, store),
+        ):
             async for raw in read_lines(session.prompt):
                 if not await session.feed(raw):
                     break

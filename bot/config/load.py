@@ -45,6 +45,8 @@ from bot.config.settings import (
     CrisisSettings,
     DiscordSettings,
     LimitSettings,
+    LoggingSettings,
+    MetricsSettings,
     PolicySettings,
     Price,
     ScreenSettings,
@@ -118,6 +120,14 @@ _SCHEMA: dict[str, dict[str, tuple[str, Converter]]] = {
         "moderators": ("moderators", _names),
         "color": ("color", _bool),
     },
+    "logging": {
+        "format": ("format", _choice("text", "json")),
+        "log_text": ("log_text", _bool),
+    },
+    "metrics": {
+        "address": ("address", _str),
+        "port": ("port", _int(0, 65535)),
+    },
 }
 
 _SECTION_TYPES: dict[str, type] = {
@@ -128,6 +138,7 @@ _SECTION_TYPES: dict[str, type] = {
     "storage": StorageSettings,
     "crisis": CrisisSettings,
     "console": ConsoleSettings,
+    "logging": LoggingSettings,
 }
 
 
@@ -176,7 +187,12 @@ def parse(data: Mapping[str, Any], *, source: str = "<memory>") -> Settings:
         built[section] = cls(**sections[section])
     if "discord" in data:
         sections["discord"] = _discord_options(sections["discord"], problems)
-    for section, cls in (("discord", DiscordSettings), ("slack", SlackSettings)):
+    optional = (
+        ("discord", DiscordSettings),
+        ("slack", SlackSettings),
+        ("metrics", MetricsSettings),
+    )
+    for section, cls in optional:
         if section in data:
             built[section] = cls(**sections[section])
     settings = Settings(
@@ -270,6 +286,8 @@ def describe(settings: Settings, *, today: date | None = None) -> str:
         "storage",
         "crisis",
         "console",
+        "logging",
+        "metrics",
         "discord",
         "slack",
     )

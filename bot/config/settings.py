@@ -172,6 +172,25 @@ class ConsoleSettings:
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
+class MetricsSettings:
+    """Operators' endpoints (/metrics, /healthz, /readyz): on when the config has [metrics]."""
+
+    #: Loopback by default: the pages are for a scraper on this host, not for the public.
+    address: str = "127.0.0.1"
+    #: 9464 is the port Prometheus' exporters commonly use for an application's own metrics.
+    port: int = 9464
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class LoggingSettings:
+    """How the bot logs: plain lines, or one JSON object a line for a log collector."""
+
+    format: str = "text"
+    #: Put message texts (users' and the model's words) into log lines; off, logs hold none.
+    log_text: bool = False
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
 class DiscordServer:
     """One Discord server the bot hosts threads in, known by the server of its mod-log channel."""
 
@@ -294,6 +313,9 @@ class Settings:
     console: ConsoleSettings = field(default_factory=ConsoleSettings)
     limits: LimitSettings = field(default_factory=LimitSettings)
     screen: ScreenSettings = field(default_factory=ScreenSettings)
+    logging: LoggingSettings = field(default_factory=LoggingSettings)
+    #: None when the config has no [metrics] section (the endpoints are off).
+    metrics: MetricsSettings | None = None
     prices: Mapping[str, Price] = field(default_factory=lambda: dict(DEFAULT_PRICES))
     #: None when the config has no [discord] / [slack] section.
     discord: DiscordSettings | None = None

@@ -12,16 +12,20 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
 
-from bot import notices, policy
+from bot import metrics, notices, policy
 from bot.adapter import Adapter
 from bot.assistant.base import Reply
+from bot.config import Settings
 from bot.errors import DeliveryError, UnsupportedAction
 from bot.limits import TokenLedger
 from bot.modlog import draft_case
 from bot.records import Action, Case, Incoming, ThreadRef
 from bot.runtime.wiring import RECOVER_BATCH, Stage, Wiring
+from bot.stats import Tally
 from bot.store.base import AuditEntry, Committed, OwedAction, SharedStore, TurnRecord
 
 log = logging.getLogger(__name__)
@@ -32,6 +36,23 @@ REPLY_KINDS = frozenset({"reply", "redirect"})
 DELIVERY_BACKOFF = (0.5, 2.0)
 #: A decision's follow-up when there is none.
 NOTHING_MORE = Committed(cases=(), actions=())
+
+
+def report_usage(role: str, usage: Mapping[str, Any], settings: Settings) -> None:
+    """One model call's tokens and cost, for the metrics (cost None for an unpriced model)."""
+    tally = Tally()
+    tally.add(usage, settings.prices)
+    metrics.sink().model_call(role=role, usage=usage, cost=None if tally.unpriced else tally.cost)
+
+
+async def _timing_first_token(chunks: AsyncIterator[str], platform: str) -> AsyncIterator[str]:
+    """The reply's chunks, reporting when the first text is handed to the platform."""
+    started = metrics.TURN_STARTED.get()
+    async for chunk in chunks:
+        if started is not None and chunk:
+            metrics.sink().first_token(platform=platform, seconds=time.monotonic() - started)
+            started = None
+        yield chunk
 
 
 class Delivery(Stage):
@@ -227,6 +248,9 @@ class Delivery(Stage):
                 error = str(exc)
                 # A reply stream is retried only if none of it was shown: a second attempt
                 # would otherwise show its start twice.
+                metrics.sink().delivery_failed(
+                    platform=adapter.platform, kind=action.kind, gave_up=False
+                )
                 if exc.retryable and pause is not None and (exc.nothing_shown or not streaming):
                     log.warning(
                         "attempt %d of action %s failed (%s); retrying", attempt + 1, item.id, exc
@@ -246,6 +270,11 @@ class Delivery(Stage):
                 return item, f"unexpected error: {exc!r}"[:300]
             if outcome is not None:
                 await self.store.action_done(item.id, at=self.clock(), outcome=outcome)
+            metrics.sink().action_done(
+                platform=adapter.platform,
+                kind=action.kind,
+                priority=bool(case is not None and case.priority and action.kind == "case"),
+            )
             return None
         return item, error
 
@@ -271,10 +300,12 @@ class Delivery(Stage):
                 notice = Action(kind="notice", thread=action.thread, text=notices.REPLY_INTERRUPTED)
                 await adapter.perform(notice, key=item.key, retry=retry)
                 return "reply lost in a restart; the user was told"
-            text = await adapter.stream_reply(action.thread, reply.stream(verdict), key=item.key)
+            chunks = _timing_first_token(reply.stream(verdict), adapter.platform)
+            text = await adapter.stream_reply(action.thread, chunks, key=item.key)
             outcome = await reply.outcome()
             if outcome.usage:
                 self._ledger.add(action.thread.key, outcome.usage)
+                report_usage("reply", outcome.usage, self.settings)
             await self.store.commit(
                 at=self.clock(),
                 event_id=None,
@@ -302,6 +333,9 @@ class Delivery(Stage):
         """An action that cannot be carried out becomes a case, so a person sees it."""
         action = item.action
         log.error("giving up on %s action %s: %s", action.kind, item.id, error)
+        metrics.sink().delivery_failed(
+            platform=action.thread.platform, kind=action.kind, gave_up=True
+        )
         await self.store.action_failed(item.id, at=self.clock(), error=error, give_up=True)
         if action.kind == "case":
             return  # the mod log itself is failing; the log line above is all we can do

@@ -13,17 +13,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from dataclasses import replace
 from datetime import datetime
 
-from bot import notices, policy
+from bot import metrics, notices, policy
 from bot.assistant.base import AssessmentOutcome, Assistant, Classifier, Reply, TurnContext
 from bot.assistant.offline import NoClassifier, OfflineAssistant
 from bot.config import Settings
 from bot.errors import StoreError
 from bot.limits import RateLimiter, TokenLedger, midnight
 from bot.records import Action, Decision, Incoming, Signals, ThreadState, UserHistory
-from bot.runtime.delivery import REPLY_KINDS, Delivery
+from bot.runtime.delivery import REPLY_KINDS, Delivery, report_usage
 from bot.runtime.wiring import Outcome, Stage, Wiring
 from bot.safety.language import guess_language
 from bot.safety.screen import Screen, ScreenResult
@@ -125,6 +126,7 @@ class Turns(Stage):
 
     async def turn(self, msg: Incoming) -> Outcome:
         """Decide one user message and carry out the decision (the caller holds the lane)."""
+        metrics.TURN_STARTED.set(time.monotonic())
         state = await self.store.load_thread(msg.thread.key)
         if state is None:
             if not msg.opens_thread:
@@ -201,6 +203,7 @@ class Turns(Stage):
             )
         except DuplicateEvent:
             return Outcome(verdict="duplicate")
+        metrics.sink().turn(platform=msg.thread.platform, verdict="rate_limited")
         await self._delivery.carry_out(committed, reply=None, verdict="rate_limited")
         return Outcome(verdict="rate_limited", actions=committed.actions)
 
@@ -286,17 +289,27 @@ class Turns(Stage):
 
     async def _assess(self, context: TurnContext, classifier: Classifier) -> AssessmentOutcome:
         deadline = self.settings.assistant.classifier_deadline.total_seconds()
+        started = time.perf_counter()
+        report = metrics.sink().classifier
         try:
             outcome = await asyncio.wait_for(classifier.assess(context), deadline)
-            if outcome.usage:
-                self._ledger.add(context.thread.key, outcome.usage)
-            return outcome
         except TimeoutError:
+            report(seconds=time.perf_counter() - started, outcome="timeout")
             log.warning("assessment missed its %.1fs deadline; the screen decides alone", deadline)
             return AssessmentOutcome(assessment=None, reason="deadline missed")
         except Exception as exc:  # any classifier failure is an "unknown", never a lost turn
+            report(seconds=time.perf_counter() - started, outcome="error")
             log.exception("the classifier failed; the screen decides alone")
             return AssessmentOutcome(assessment=None, reason=f"classifier error: {exc!r}"[:200])
+        if not isinstance(classifier, NoClassifier):  # offline, there is no call to time
+            report(
+                seconds=time.perf_counter() - started,
+                outcome="ok" if outcome.assessment is not None else "unknown",
+            )
+        if outcome.usage:
+            self._ledger.add(context.thread.key, outcome.usage)
+            report_usage("classifier", outcome.usage, self.settings)
+        return outcome
 
     def _failed_turn(self, state: ThreadState, decision: Decision, failure: str) -> Decision:
         """The reply could not be produced: tell the user plainly and count no strike.
@@ -404,6 +417,7 @@ class Turns(Stage):
                 await reply.cancel()
             await self._told_failed(msg, exc)
             raise
+        metrics.sink().turn(platform=msg.thread.platform, verdict=decision.verdict)
         later = await self._delivery.carry_out(
             committed,
             reply=reply,

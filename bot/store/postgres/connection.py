@@ -23,6 +23,7 @@ from types import TracebackType
 from typing import Self, TypeVar
 
 from bot.errors import StoreError
+from bot.metrics import timed_store_call
 from bot.store.codec import time_from_json
 from bot.store.pg_migrations import migrate
 from bot.store.postgres.driver import DB_ERRORS, OPEN_ERRORS, RETRYABLE, Conn, Pool, create_pool
@@ -155,11 +156,13 @@ class PostgresBase:
         except DB_ERRORS as exc:
             raise StoreError(f"could not {what}: {exc}") from exc
 
+    @timed_store_call
     async def _read(self, what: str, fn: Callable[[Conn], Awaitable[T]]) -> T:
         """Run `fn` on a pooled connection outside any explicit transaction."""
         async with self._connection(what) as conn:
             return await fn(conn)
 
+    @timed_store_call
     async def _write(self, what: str, fn: Callable[[Conn], Awaitable[T]], retries: int = 1) -> T:
         """Run `fn` in one transaction: all of it is written, or none of it."""
         pool = self._ready(what)

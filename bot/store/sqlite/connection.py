@@ -29,6 +29,7 @@ from typing import Literal, Self, TypeVar, cast
 import aiosqlite
 
 from bot.errors import StoreError
+from bot.metrics import timed_store_call
 from bot.store.chain import digest
 from bot.store.migrations import migrate
 from bot.store.sqlite.statements import INSERT_EXCERPT
@@ -145,6 +146,7 @@ class SqliteBase:
                 log.debug("PRAGMA optimize failed on close", exc_info=True)
             await db.close()
 
+    @timed_store_call
     async def _call(
         self, what: str, fn: Callable[[sqlite3.Connection], T], *, writes: bool = False
     ) -> T:
