@@ -12,6 +12,7 @@ import logging
 from datetime import datetime
 from typing import Any, Literal, TextIO
 
+from bot.progress import EVERY, Progress, silent
 from bot.store.base import AuditRecord, AuditReport, Store
 from bot.store.chain import canonical_json
 from bot.store.codec import time_to_json
@@ -55,25 +56,32 @@ async def export(
     fmt: Literal["jsonl", "csv"],
     since: datetime | None,
     out: TextIO,
+    progress: Progress = silent,
 ) -> int:
     """Write the audit records (from `since`, if given) to `out`; return how many were written.
 
     For CSV, open `out` with `newline=""`; the data column holds the record's data as JSON and an
-    empty cell stands for null.
+    empty cell stands for null. `progress` hears ("exporting the audit log", written, records).
     """
     if fmt not in ("jsonl", "csv"):
         raise ValueError(f"unknown export format {fmt!r}: use jsonl or csv")
+    stage = "exporting the audit log"
+    progress("reading the audit log", 0, None)
     records = await store.audit_records(since=since)
-    if fmt == "jsonl":
-        for record in records:
-            out.write(json.dumps(record_to_json(record), ensure_ascii=False) + "\n")
-    else:
-        writer = csv.writer(out)
+    progress(stage, 0, len(records))
+    writer = csv.writer(out) if fmt == "csv" else None
+    if writer is not None:
         writer.writerow(FIELDS)
-        for record in records:
+    for n, record in enumerate(records, start=1):
+        if writer is None:
+            out.write(json.dumps(record_to_json(record), ensure_ascii=False) + "\n")
+        else:
             row = record_to_json(record)
             row["data"] = canonical_json(row["data"])
             writer.writerow(["" if row[f] is None else row[f] for f in FIELDS])
+        if n % EVERY == 0:
+            progress(stage, n, len(records))
+    progress(stage, len(records), len(records))
     log.info("exported %d audit record(s) as %s", len(records), fmt)
     return len(records)
 

@@ -18,6 +18,7 @@ from typing import Any, TextIO
 from bot import notices
 from bot.adapter import ALL_ACTIONS
 from bot.errors import ReplayError
+from bot.progress import Progress, silent
 from bot.records import (
     MOD_COMMANDS,
     Action,
@@ -195,14 +196,21 @@ async def run(
     adapter: ReplayAdapter,
     clock: ReplayClock,
     out: TextIO | None = None,
+    progress: Progress = silent,
+    stage: str = "replaying (lines)",
 ) -> list[dict[str, Any]]:
-    """Feed each step to the runtime; returns (and prints, given `out`) one line per action."""
+    """Feed each step to the runtime; returns (and prints, given `out`) one line per action.
+
+    `progress` hears (`stage`, steps done, steps) after each step.
+    """
     opened: set[str] = set()
     run_id = uuid.uuid4().hex[:8]
     lines: list[dict[str, Any]] = []
-    for step in steps:
+    progress(stage, 0, len(steps))
+    for done, step in enumerate(steps, start=1):
         if step.advance is not None:
             clock.now += step.advance
+            progress(stage, done, len(steps))
             continue
         event = to_event(step, opened=opened, at=clock.now, run_id=run_id)
         outcome = await runtime.handle(event)
@@ -218,6 +226,7 @@ async def run(
         if out is not None:
             out.writelines(json.dumps(line) + "\n" for line in produced)
         lines += produced
+        progress(stage, done, len(steps))
     return lines
 
 

@@ -18,7 +18,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot import config as config_mod
-from bot.cli import crisis
+from bot.cli import bars, crisis, logs
 from bot.cli.audit import _audit_export, _audit_verify
 from bot.cli.replay import _compare, _replay
 from bot.cli.reports import _cases, _export_user, _report, _stats
@@ -41,6 +41,15 @@ prints a traceback for a mistake a person can fix (a bad config, a bad replay li
 def _parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m bot", description=_DESCRIPTION)
     p.add_argument("-v", "--verbose", action="store_true", help="log debug details to stderr")
+    p.add_argument(
+        "-q", "--quiet", action="store_true", help="no progress bars (they show only on a terminal)"
+    )
+    p.add_argument(
+        "--log-format",
+        choices=("text", "json"),
+        default="text",
+        help="log lines on stderr as text, or one JSON object a line for a log collector",
+    )
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
 
     def with_config(sp: argparse.ArgumentParser) -> argparse.ArgumentParser:
@@ -107,11 +116,8 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for `python -m bot` and the `threadkeeper` script."""
     args = _parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    logs.setup(verbose=args.verbose, fmt=args.log_format)
+    bars.set_quiet(args.quiet)
     command = args.command or "run"
     try:
         if command == "check-config":

@@ -9,6 +9,7 @@ import sys
 from typing import TextIO
 
 from bot import config as config_mod
+from bot.cli.bars import progress_bars
 from bot.cli.common import close_store, parse_since
 
 log = logging.getLogger(__name__)
@@ -20,7 +21,8 @@ async def _audit_verify(settings: config_mod.Settings, store_path: str | None) -
 
     store = await make_store(settings, store_path)
     try:
-        report = await store.verify_audit()
+        with progress_bars() as progress:
+            report = await store.verify_audit(progress=progress)
     finally:
         await close_store(store)
     print(format_report(report))
@@ -42,7 +44,10 @@ async def _audit_export(settings: config_mod.Settings, args: argparse.Namespace)
                 if args.out
                 else sys.stdout
             )
-            count = await export(store, fmt=args.format, since=since, out=out)
+            with progress_bars() as progress:
+                count = await export(
+                    store, fmt=args.format, since=since, out=out, progress=progress
+                )
     finally:
         await close_store(store)
     if args.out:

@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot import config as config_mod
+from bot.cli.bars import progress_bars
 from bot.cli.common import close_store
 from bot.errors import ReplayError
+from bot.progress import Progress, silent
 
 log = logging.getLogger(__name__)
 
@@ -19,7 +21,8 @@ async def _replay(settings: config_mod.Settings, file: str, store_path: str | No
     from bot import replay
 
     steps = replay.parse(_read_lines(file))
-    await _replay_once(settings, steps, store_path, out=sys.stdout)
+    with progress_bars() as progress:
+        await _replay_once(settings, steps, store_path, out=sys.stdout, progress=progress)
     return 0
 
 
@@ -29,6 +32,8 @@ async def _replay_once(
     store_path: str | None,
     *,
     out: TextIO | None,
+    progress: Progress = silent,
+    stage: str = "replaying (lines)",
 ) -> list[dict[str, Any]]:
     from bot import replay
     from bot.app import make_runtime, make_store
@@ -42,7 +47,15 @@ async def _replay_once(
             runtime = await make_runtime(
                 settings, adapters={replay.PLATFORM: adapter}, store=store, clock=clock
             )
-            return await replay.run(steps, runtime=runtime, adapter=adapter, clock=clock, out=out)
+            return await replay.run(
+                steps,
+                runtime=runtime,
+                adapter=adapter,
+                clock=clock,
+                out=out,
+                progress=progress,
+                stage=stage,
+            )
         finally:
             if runtime is not None:
                 await runtime.assistant.aclose()
@@ -54,8 +67,13 @@ async def _compare(base: config_mod.Settings, other: config_mod.Settings, file: 
     from bot import replay
 
     steps = replay.parse(_read_lines(file))
-    a = await _replay_once(base, steps, None, out=None)
-    b = await _replay_once(other, steps, None, out=None)
+    with progress_bars() as progress:
+        a = await _replay_once(
+            base, steps, None, out=None, progress=progress, stage="replaying, base config"
+        )
+        b = await _replay_once(
+            other, steps, None, out=None, progress=progress, stage="replaying, other config"
+        )
     diffs = replay.differences(a, b)
     print(f"base:  {base.source}\nother: {other.source}\ntranscript: {file}\n")
     for event, thread, acts_a, acts_b in diffs:

@@ -10,6 +10,7 @@ import logging
 from datetime import UTC, datetime
 
 from bot import config as config_mod
+from bot.cli.bars import progress_bars
 from bot.cli.common import close_store, parse_since
 from bot.errors import ConfigError
 
@@ -25,8 +26,9 @@ async def _store_copy(source: str, target: str) -> int:
     try:
         dst = await open_store(target)
         try:
-            counts = await copy_store(src, dst)
-            report = await dst.verify_audit()
+            with progress_bars() as progress:
+                counts = await copy_store(src, dst, progress=progress)
+                report = await dst.verify_audit(progress=progress)
         finally:
             await close_store(dst)
     finally:
@@ -50,8 +52,9 @@ async def _purge(settings: config_mod.Settings, args: argparse.Namespace) -> int
         )
     store = await make_store(settings, args.store)
     try:
-        purged = await store.purge_excerpts(before=before)
-        report = await store.verify_audit()
+        with progress_bars() as progress:
+            purged = await store.purge_excerpts(before=before, progress=progress)
+            report = await store.verify_audit(progress=progress)
     finally:
         await close_store(store)
     print(f"purged {purged} message texts older than {before.isoformat(timespec='seconds')}")

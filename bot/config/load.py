@@ -121,7 +121,6 @@ _SCHEMA: dict[str, dict[str, tuple[str, Converter]]] = {
         "color": ("color", _bool),
     },
     "logging": {
-        "format": ("format", _choice("text", "json")),
         "log_text": ("log_text", _bool),
     },
     "metrics": {

@@ -183,9 +183,8 @@ class MetricsSettings:
 
 @dataclass(frozen=True, kw_only=True, slots=True)
 class LoggingSettings:
-    """How the bot logs: plain lines, or one JSON object a line for a log collector."""
+    """What the bot's log lines may hold (their format is the command line's `--log-format`)."""
 
-    format: str = "text"
     #: Put message texts (users' and the model's words) into log lines; off, logs hold none.
     log_text: bool = False
 

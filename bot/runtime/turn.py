@@ -418,6 +418,9 @@ class Turns(Stage):
             await self._told_failed(msg, exc)
             raise
         metrics.sink().turn(platform=msg.thread.platform, verdict=decision.verdict)
+        if self.settings.logging.log_text:
+            # The one log line that holds a user's words, and only when [logging] asks for it.
+            log.info("turn in %s: %s -> %s", msg.thread.key, msg.text, decision.verdict)
         later = await self._delivery.carry_out(
             committed,
             reply=reply,

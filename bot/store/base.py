@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from bot.errors import StoreError
+from bot.progress import Progress
 from bot.records import Action, Assessment, Case, CaseDraft, CaseKind, ThreadState
 
 TurnRole = Literal["user", "assistant"]
@@ -289,12 +290,18 @@ class Store(Protocol):
         """Audit records in chain order, with their excerpts where not purged."""
         ...
 
-    async def verify_audit(self) -> AuditReport:
-        """Walk the chain and report the first edited, removed or reordered record."""
+    async def verify_audit(self, *, progress: Progress | None = None) -> AuditReport:
+        """Walk the chain and report the first edited, removed or reordered record.
+
+        `progress` hears ("verifying the audit chain", records walked, records in the chain).
+        """
         ...
 
-    async def purge_excerpts(self, *, before: datetime) -> int:
-        """Delete message texts older than `before`; the chain and case metadata stay verifiable."""
+    async def purge_excerpts(self, *, before: datetime, progress: Progress | None = None) -> int:
+        """Delete message texts older than `before`; the chain and case metadata stay verifiable.
+
+        `progress` hears ("purging message texts", texts deleted, texts to delete).
+        """
         ...
 
 

@@ -26,6 +26,7 @@ from datetime import datetime
 from typing import Any
 
 from bot.errors import StoreError
+from bot.progress import Progress, silent
 from bot.store import codec
 from bot.store.postgres import Conn, PostgresStore, walk_chain
 from bot.store.sqlite import SqliteStore
@@ -148,18 +149,32 @@ class _Snapshot:
     counters: dict[str, int] = field(default_factory=dict)
 
 
-async def copy_store(source: AnyStore, target: AnyStore) -> dict[str, int]:
-    """Copy every record of `source` into the empty `target`; return the rows copied per table."""
+#: The stages a copy reports (see `bot.progress`); the source's chain is checked first.
+STAGE_READ = "reading the source (tables)"
+STAGE_WRITE = "writing the copy (rows)"
+STAGE_CHECK = "verifying the copy's chain"
+#: Rows per insert statement when a copy reports its progress.
+WRITE_BATCH = 1000
+
+
+async def copy_store(
+    source: AnyStore, target: AnyStore, *, progress: Progress | None = None
+) -> dict[str, int]:
+    """Copy every record of `source` into the empty `target`; return the rows copied per table.
+
+    `progress` hears each stage: the source's chain verified, the tables read, the rows written,
+    the copy's chain verified (inside the write transaction, before it commits).
+    """
     if source is target:
         raise StoreError("cannot copy a store onto itself")
-    report = await source.verify_audit()
+    report = await source.verify_audit(progress=progress)
     if not report.ok:
         raise StoreError(
             f"the audit chain of {source!r} does not verify ({report.problem}); "
             "a copy would carry the damage over, so nothing was copied"
         )
-    snapshot = await _read(source)
-    await _write(target, snapshot)
+    snapshot = await _read(source, progress or silent)
+    await _write(target, snapshot, progress or silent)
     counts = {t.name: len(snapshot.rows[t.name]) for t in TABLES}
     log.info("copied %r to %r: %s", source, target, counts)
     return counts
@@ -168,23 +183,28 @@ async def copy_store(source: AnyStore, target: AnyStore) -> dict[str, int]:
 # --- reading -----------------------------------------------------------------------------------
 
 
-async def _read(store: AnyStore) -> _Snapshot:
+async def _read(store: AnyStore, progress: Progress) -> _Snapshot:
     if isinstance(store, SqliteStore):
-        return await store._call("read the store for a copy", _read_sqlite)
+        return await store._call(
+            "read the store for a copy", lambda conn: _read_sqlite(conn, progress)
+        )
     if isinstance(store, PostgresStore):
-        return await store._read("read the store for a copy", _read_postgres)
+        return await store._read(
+            "read the store for a copy", lambda conn: _read_postgres(conn, progress)
+        )
     raise TypeError(f"cannot copy from {type(store).__name__}")
 
 
-def _read_sqlite(conn: sqlite3.Connection) -> _Snapshot:
+def _read_sqlite(conn: sqlite3.Connection, progress: Progress) -> _Snapshot:
     snapshot = _Snapshot()
     conn.execute("BEGIN")  # one snapshot of every table
     try:
-        for table in TABLES:
+        for n, table in enumerate(TABLES, start=1):
             sql = f"SELECT {', '.join(table.columns)} FROM {table.name} ORDER BY {table.order}"
             snapshot.rows[table.name] = [
                 _from_sqlite(table, row) for row in conn.execute(sql).fetchall()
             ]
+            progress(STAGE_READ, n, len(TABLES))
         head = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
         snapshot.head = (int(head[0]), str(head[1]))
         sequences = dict(conn.execute("SELECT name, seq FROM sqlite_sequence").fetchall())
@@ -196,14 +216,15 @@ def _read_sqlite(conn: sqlite3.Connection) -> _Snapshot:
     return snapshot
 
 
-async def _read_postgres(conn: Conn) -> _Snapshot:
+async def _read_postgres(conn: Conn, progress: Progress) -> _Snapshot:
     snapshot = _Snapshot()
     async with conn.transaction(isolation="repeatable_read", readonly=True):
-        for table in TABLES:
+        for n, table in enumerate(TABLES, start=1):
             sql = f"SELECT {', '.join(table.columns)} FROM {table.name} ORDER BY {table.order}"
             snapshot.rows[table.name] = [
                 tuple(row[i] for i in range(len(table.columns))) for row in await conn.fetch(sql)
             ]
+            progress(STAGE_READ, n, len(TABLES))
         head = await conn.fetchrow("SELECT seq, hash FROM audit_head WHERE id = 1")
         if head is None:
             raise StoreError("the audit chain head is missing; run `audit verify`")
@@ -244,17 +265,17 @@ def _to_sqlite(table: _Table, row: Sequence[Any]) -> tuple[Any, ...]:
 # --- writing -----------------------------------------------------------------------------------
 
 
-async def _write(store: AnyStore, snapshot: _Snapshot) -> None:
+async def _write(store: AnyStore, snapshot: _Snapshot, progress: Progress) -> None:
     if isinstance(store, SqliteStore):
 
         def write(conn: sqlite3.Connection) -> None:
-            _write_sqlite(conn, snapshot, repr(store))
+            _write_sqlite(conn, snapshot, repr(store), progress)
 
         await store._write("copy records into the store", write)
     elif isinstance(store, PostgresStore):
 
         async def write_pg(conn: Conn) -> None:
-            await _write_postgres(conn, snapshot, repr(store))
+            await _write_postgres(conn, snapshot, repr(store), progress)
 
         await store._write("copy records into the store", write_pg)
     else:
@@ -278,19 +299,41 @@ def _refuse_unless_sound(report_ok: bool, problem: str, where: str) -> None:
         )
 
 
-def _write_sqlite(conn: sqlite3.Connection, snapshot: _Snapshot, where: str) -> None:
+def _batches(snapshot: _Snapshot, progress: Progress) -> list[tuple[_Table, list[Any]]]:
+    """Every table's rows in statements of WRITE_BATCH, reporting the rows written as they go."""
+    total = sum(len(rows) for rows in snapshot.rows.values())
+    progress(STAGE_WRITE, 0, total)
+    return [
+        (table, snapshot.rows[table.name][i : i + WRITE_BATCH])
+        for table in TABLES
+        for i in range(0, len(snapshot.rows[table.name]), WRITE_BATCH)
+    ]
+
+
+def _checking(progress: Progress) -> Progress:
+    """The copy's own chain walk, reported as its own stage."""
+    return lambda _stage, done, total: progress(STAGE_CHECK, done, total)
+
+
+def _write_sqlite(
+    conn: sqlite3.Connection, snapshot: _Snapshot, where: str, progress: Progress
+) -> None:
     """The copy into SQLite, inside the store's write transaction."""
     counts = {
         t.name: int(conn.execute(f"SELECT COUNT(*) FROM {t.name}").fetchone()[0]) for t in TABLES
     }
     head = int(conn.execute("SELECT seq FROM audit_head WHERE id = 1").fetchone()[0])
     _refuse_unless_empty(counts, head, where)
-    for table in TABLES:
+    written = 0
+    total = sum(len(rows) for rows in snapshot.rows.values())
+    for table, rows in _batches(snapshot, progress):
         marks = ", ".join("?" * len(table.columns))
         conn.executemany(
             f"INSERT INTO {table.name} ({', '.join(table.columns)}) VALUES ({marks})",
-            [_to_sqlite(table, row) for row in snapshot.rows[table.name]],
+            [_to_sqlite(table, row) for row in rows],
         )
+        written += len(rows)
+        progress(STAGE_WRITE, written, total)
     conn.execute("UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1", snapshot.head)
     for name in ("excerpts", "outbox"):  # SQLite's AUTOINCREMENT counters
         high = snapshot.counters.get(name, 0)
@@ -303,21 +346,24 @@ def _write_sqlite(conn: sqlite3.Connection, snapshot: _Snapshot, where: str) -> 
             == 0
         ):
             conn.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (name, high))
-    report = SqliteStore._walk(conn)
+    report = SqliteStore._walk(conn, _checking(progress))
     _refuse_unless_sound(report.ok, report.problem, where)
 
 
-async def _write_postgres(conn: Conn, snapshot: _Snapshot, where: str) -> None:
+async def _write_postgres(conn: Conn, snapshot: _Snapshot, where: str, progress: Progress) -> None:
     """The copy into PostgreSQL, inside the store's write transaction."""
     counts = {t.name: int(await conn.fetchval(f"SELECT COUNT(*) FROM {t.name}")) for t in TABLES}
     head = int(await conn.fetchval("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE"))
     _refuse_unless_empty(counts, head, where)
-    for table in TABLES:
+    written = 0
+    total = sum(len(rows) for rows in snapshot.rows.values())
+    for table, rows in _batches(snapshot, progress):
         marks = ", ".join(f"${i}" for i in range(1, len(table.columns) + 1))
         await conn.executemany(
-            f"INSERT INTO {table.name} ({', '.join(table.columns)}) VALUES ({marks})",
-            snapshot.rows[table.name],
+            f"INSERT INTO {table.name} ({', '.join(table.columns)}) VALUES ({marks})", rows
         )
+        written += len(rows)
+        progress(STAGE_WRITE, written, total)
     await conn.execute("UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1", *snapshot.head)
     await conn.execute(
         "INSERT INTO case_counters (workspace, last)"
@@ -329,5 +375,5 @@ async def _write_postgres(conn: Conn, snapshot: _Snapshot, where: str) -> None:
             await conn.execute(
                 "SELECT setval(pg_get_serial_sequence($1, $2)::regclass, $3)", name, column, high
             )
-    report = await walk_chain(conn)
+    report = await walk_chain(conn, _checking(progress))
     _refuse_unless_sound(report.ok, report.problem, where)

@@ -13,6 +13,7 @@ import logging
 from datetime import datetime
 
 from bot.errors import StoreError
+from bot.progress import EVERY, Progress, silent
 from bot.store.base import AuditRecord, AuditReport
 from bot.store.chain import GENESIS, record_fault, walk_end
 from bot.store.codec import time_to_json
@@ -22,6 +23,15 @@ from bot.store.postgres.statements import AUDIT_HEAD, AUDIT_ROWS
 from bot.store.rows import Row, audit_record_from_row
 
 log = logging.getLogger(__name__)
+
+#: The stages a long verify or purge reports (see `bot.progress`).
+STAGE_VERIFY = "verifying the audit chain"
+STAGE_PURGE = "purging message texts"
+#: Texts deleted per statement (a long purge reports between them).
+PURGE_BATCH = 5000
+DELETE_OLD_EXCERPTS = (
+    "DELETE FROM excerpts WHERE id IN (SELECT id FROM excerpts WHERE at < $1 ORDER BY id LIMIT $2)"
+)
 
 
 class PostgresAudit(PostgresBase):
@@ -39,7 +49,7 @@ class PostgresAudit(PostgresBase):
 
         return [audit_record_from_row(row) for row in await self._read("read the audit log", read)]
 
-    async def verify_audit(self) -> AuditReport:
+    async def verify_audit(self, *, progress: Progress | None = None) -> AuditReport:
         """Walk the chain and report the first edited, removed or reordered record.
 
         `records` counts the records found sound (all of them when `ok`). A chain whose newest
@@ -50,16 +60,26 @@ class PostgresAudit(PostgresBase):
         async def walk(conn: Conn) -> AuditReport:
             # One snapshot, so another process appending cannot confuse the walk.
             async with conn.transaction(isolation="repeatable_read", readonly=True):
-                return await walk_chain(conn)
+                return await walk_chain(conn, progress)
 
         return await self._read("verify the audit log", walk)
 
-    async def purge_excerpts(self, *, before: datetime) -> int:
-        """Delete message texts older than `before`; the chain and case metadata stay verifiable."""
+    async def purge_excerpts(self, *, before: datetime, progress: Progress | None = None) -> int:
+        """Delete message texts older than `before`; the chain and case metadata stay verifiable.
+
+        In batches inside the one transaction, so a long purge can say how far it has got.
+        """
         when = time_value(before)
+        report = progress or silent
 
         async def purge(conn: Conn) -> int:
-            return count(await conn.execute("DELETE FROM excerpts WHERE at < $1", when))
+            total = int(await conn.fetchval("SELECT COUNT(*) FROM excerpts WHERE at < $1", when))
+            done = 0
+            report(STAGE_PURGE, 0, total)
+            while batch := count(await conn.execute(DELETE_OLD_EXCERPTS, when, PURGE_BATCH)):
+                done += batch
+                report(STAGE_PURGE, done, total)
+            return done
 
         deleted = await self._write("purge excerpts", purge)
         if deleted:
@@ -72,13 +92,18 @@ class PostgresAudit(PostgresBase):
         return deleted
 
 
-async def walk_chain(conn: Conn) -> AuditReport:
+async def walk_chain(conn: Conn, progress: Progress | None = None) -> AuditReport:
     """Verify the chain on `conn`, which must be inside a transaction (the cursor needs one)."""
     head = await conn.fetchrow(AUDIT_HEAD)
+    total = int(head["seq"]) if head is not None else None
+    report = progress or silent
     good, prev = 0, GENESIS
     async for row in conn.cursor(AUDIT_ROWS + " ORDER BY a.seq", prefetch=500):
         fault = record_fault(row, good=good, prev=prev)
         if fault is not None:
             return fault
         good, prev = good + 1, row["hash"]
+        if good % EVERY == 0:
+            report(STAGE_VERIFY, good, total)
+    report(STAGE_VERIFY, good, total)
     return walk_end(head, good=good, prev=prev)
