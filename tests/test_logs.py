@@ -75,7 +75,7 @@ def test_the_cli_logs_json_lines_without_secrets_or_users_words(tmp_path: Path) 
         record = json.loads(line)
         assert {"time", "level", "logger", "message"} <= set(record)
     assert SECRET not in out.stderr and WORDS not in out.stderr
-    assert "\"lock\"" in out.stdout  # the replay itself still prints what it decided
+    assert '"lock"' in out.stdout  # the replay itself still prints what it decided
 
 
 def test_log_text_puts_each_turns_words_in_the_log(tmp_path: Path) -> None:

@@ -18,7 +18,14 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, Final
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    disable_created_metrics,
+    generate_latest,
+)
 
 from bot.errors import StoreError
 from bot.store.base import Store
@@ -45,6 +52,9 @@ class PrometheusMetrics:
     """`bot.metrics.Metrics` for Prometheus; `render` is the /metrics page."""
 
     def __init__(self, *, refresh_every: float = 1.0) -> None:
+        # No `*_created` twin of every counter and histogram: rate() and increase() read counter
+        # resets without them, and the twins would double the page.
+        disable_created_metrics()  # type: ignore[no-untyped-call]  # untyped in prometheus-client
         self.registry = CollectorRegistry(auto_describe=True)
         r, p = self.registry, PREFIX
         self.turns = Counter(
@@ -120,6 +130,9 @@ class PrometheusMetrics:
             registry=r,
         )
         self._prompt_tokens: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        # The store's histogram children by (operation, outcome): labels() costs more than the
+        # observation, and a turn makes several store calls (see bench/bench_ops.py).
+        self._store_children: dict[tuple[str, str], Any] = {}
         self._seen_kinds: set[str] = set()
         self._refresh_every = refresh_every
         self._refreshed = float("-inf")
@@ -170,8 +183,11 @@ class PrometheusMetrics:
 
     def store_call(self, *, operation: str, seconds: float, ok: bool) -> None:
         """One store round trip timed."""
-        outcome = "ok" if ok else "error"
-        self.store_seconds.labels(operation=operation, outcome=outcome).observe(seconds)
+        key = (operation, "ok" if ok else "error")
+        child = self._store_children.get(key)
+        if child is None:
+            child = self._store_children[key] = self.store_seconds.labels(*key)
+        child.observe(seconds)
 
     # --- scraping --------------------------------------------------------------------------------
 

@@ -165,6 +165,7 @@ async def test_the_series_move_as_a_person_walks_the_ladder(bot: Bot) -> None:
     values = locked.label_values()
     assert not any(SECRET_WORDS in v or "pipe" in v or "alice" in v or v == "t1" for v in values)
     assert SECRET_WORDS not in locked.text and "alice" not in locked.text
+    assert "_created" not in locked.text
 
 
 async def test_a_crisis_alert_is_counted(bot: Bot) -> None:
