@@ -3,15 +3,22 @@ AsyncAssistant, against the local Web API (payloads in Slack's documented shapes
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
 
-from adapters.slack import REQUIRED_SCOPES, translate
+import aiohttp
+import pytest
+
+from adapters.slack import REQUIRED_SCOPES, SlackService, make_client, translate
 from adapters.slack.client import ASSISTANT_SCOPES
 from bot import notices
-from bot.assistant.offline import OfflineAssistant
+from bot.assistant.offline import NoClassifier, OfflineAssistant
+from bot.runtime import Runtime
 from bot.store.base import Store
 from tests.adapters.slack.conftest import MOD_LOG, MODERATOR, PIPE_BOMB, Harness, settings
 from tests.fakes.slack_api import SCOPES, TEAM, FakeSlackApi
+from tests.fakes.slack_events import JSON, SECRET, Payloads, as_json, signed_headers
 
 PANE = "D1"
 
@@ -211,3 +218,57 @@ async def test_the_start_up_check_asks_for_the_assistant_scopes_only_when_on(
     )
     assert await off.service.check() == []
     assert ASSISTANT_SCOPES <= REQUIRED_SCOPES
+
+
+@pytest.mark.slow
+async def test_the_pane_over_signed_http_and_the_connected_check(
+    api: FakeSlackApi, store: Store
+) -> None:
+    """Over real HTTP the pane's events are routed like the rest; connected() follows serve()."""
+    config = settings(port=0)
+    service = SlackService(
+        settings=config,
+        client=make_client("xoxb-test-token", base_url=api.base_url),
+        signing_secret=SECRET,
+        host="127.0.0.1",
+        stream_interval=0.0,
+    )
+    runtime = Runtime(
+        settings=config,
+        store=store,
+        assistant=OfflineAssistant(),
+        classifier=NoClassifier(),
+        adapters={"slack": service},
+    )
+    assert not service.connected()
+    serving = asyncio.create_task(service.serve(runtime))
+    try:
+        for _ in range(100):
+            if service.bound_port:
+                break
+            await asyncio.sleep(0.02)
+        assert service.connected()
+        url = f"http://127.0.0.1:{service.bound_port}/slack/events"
+        payloads = Payloads()
+        thread_ts = payloads.ts()
+        async with aiohttp.ClientSession() as session:
+            for payload in (
+                payloads.assistant_thread(thread_ts=thread_ts),
+                payloads.dm(text="hello over http", thread_ts=thread_ts),
+            ):
+                body = as_json(payload)
+                headers = signed_headers(body, content_type=JSON)
+                async with session.post(url, data=body, headers=headers) as resp:
+                    assert resp.status == 200
+        for _ in range(250):
+            if api.of("chat.stopStream") and api.statuses.get((PANE, thread_ts), [])[-1:] == [""]:
+                break
+            await asyncio.sleep(0.02)
+        assert api.prompts[(PANE, thread_ts)][1] == "Try asking"
+        assert api.statuses[(PANE, thread_ts)] == ["is thinking...", ""]
+        assert api.of("chat.startStream")[0]["thread_ts"] == thread_ts
+    finally:
+        serving.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
+    assert not service.connected()
