@@ -123,7 +123,6 @@ def unlock(state: ThreadState) -> ThreadState:
             event_id="m", origin=REF, thread=REF, moderator=MOD, command="unlock", at=T0
         ),
         now=T0,
-        appellant=None,
     )
     return decision.state or state
 

@@ -63,6 +63,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, Converter]]] = {
         "benign_turns_to_clear_strike": ("benign_turns_to_clear_strike", _int(1, 100)),
         "crisis_window_hours": ("crisis_window", _hours(0)),
         "crisis_resources_cooldown_minutes": ("crisis_resources_cooldown", _minutes(0)),
+        "crisis_ping_interval_minutes": ("crisis_ping_interval", _minutes(0)),
         "repeat_lock_count": ("repeat_lock_count", _int(1, 100)),
         "repeat_lock_window_hours": ("repeat_lock_window", _hours(1)),
         "warn_first_after_recent_lock": ("warn_first_after_recent_lock", _bool),

@@ -60,21 +60,35 @@ DEFAULT_RESOURCES: tuple[CrisisResource, ...] = (
 REGION_NAMES = {"US": "US", "CA": "Canada", "UK": "UK", "IE": "Ireland", "AU": "Australia"}
 
 
-def crisis_text(settings: CrisisSettings) -> str:
-    """The message posted when someone may be at risk: emergency numbers first, then helplines."""
+def crisis_text(settings: CrisisSettings, *, risk: str = "self") -> str:
+    """The message posted when someone may be at risk: emergency numbers first, then helplines.
+
+    For a risk to someone else (`risk="others"`) the emergency number leads, and the closing line
+    promises nothing about consequences: the moderators have been told, and may have to act.
+    """
     table = settings.resources or DEFAULT_RESOURCES
     if settings.regions:
         wanted = {r.upper() for r in settings.regions} | {"*"}
         table = tuple(r for r in table if r.region.upper() in wanted)
-    lines = [
-        "Talking to someone can help. These services are free and confidential:",
-        EMERGENCY,
-    ]
+    if risk == "others":
+        lines = [
+            EMERGENCY,
+            "If you feel you might hurt someone, talking to someone now can help. These services "
+            "are free and confidential:",
+        ]
+    else:
+        lines = [
+            "Talking to someone can help. These services are free and confidential:",
+            EMERGENCY,
+        ]
     for r in table:
         where = "Anywhere else" if r.region == "*" else REGION_NAMES.get(r.region, r.region)
         lines.append(f"- {where}: {r.service}: {r.how}")
     lines.append(
-        "This message is sent automatically and has no consequences for you. "
+        "This message is sent automatically; the moderators have been told, so a person can "
+        "help. You can keep talking here."
+        if risk == "others"
+        else "This message is sent automatically and has no consequences for you. "
         "You can keep talking here."
     )
     verified = settings.verified_on or (VERIFIED_ON if not settings.resources else "")
