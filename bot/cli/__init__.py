@@ -121,7 +121,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "check-config":
             settings = config_mod.load(args.file)
             print(config_mod.describe(settings))
-            print("config OK")
+            warned = config_mod.warnings(settings)
+            for warning in warned:
+                print(f"warning: {warning}", file=sys.stderr)
+            print(
+                "config OK"
+                + (f" ({len(warned)} warning{'s' if len(warned) != 1 else ''})" if warned else "")
+            )
             return 0
         settings = config_mod.load(getattr(args, "config", None))
         grace = settings.limits.shutdown_grace.total_seconds()

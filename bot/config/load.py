@@ -242,6 +242,39 @@ def load(path: str | Path | None) -> Settings:
     return parse(data, source=str(p))
 
 
+def warnings(settings: Settings) -> list[str]:
+    """What `check-config` warns about: a valid file that `run` cannot start with as things are.
+
+    Each enabled platform's token variables are read from this environment: unset, the file is
+    still valid (the variables may be set where the bot runs), but `run` would fail to connect.
+    """
+    found: list[str] = []
+
+    def unset(name: str) -> bool:
+        return not os.environ.get(name)
+
+    d = settings.discord
+    if d is not None and unset(d.token_env):
+        found.append(
+            f"discord.token_env: the environment variable {d.token_env} is not set here; "
+            "`run` cannot log in to Discord without the bot token"
+        )
+    s = settings.slack
+    if s is not None:
+        if unset(s.bot_token_env):
+            found.append(
+                f"slack.bot_token_env: the environment variable {s.bot_token_env} is not set "
+                "here; `run` cannot reach Slack without the bot token (xoxb-...)"
+            )
+        if unset(s.app_token_env) and unset(s.signing_secret_env):
+            found.append(
+                f"slack.app_token_env, slack.signing_secret_env: neither {s.app_token_env} "
+                f"(Socket Mode) nor {s.signing_secret_env} (HTTP mode) is set here; `run` needs "
+                "one of them"
+            )
+    return found
+
+
 def describe(settings: Settings) -> str:
     """A human summary for `check-config`: every value, secrets shown only as set or not set."""
     lines = [f"config: {settings.source}"]
