@@ -222,7 +222,7 @@ def test_report_renders_in_a_headless_browser(tmp_path: Path) -> None:
 
 
 def test_cases_and_the_report_agree_on_the_reversal_rate(tmp_path: Path) -> None:
-    """For one store, `cases` and `report` print the same reversal rate, overall and per category."""
+    """For one store, `cases` and `report` give the same reversal rate, overall and by category."""
     db = tmp_path / "q.db"
     env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
 
