@@ -127,6 +127,24 @@ def unlock(state: ThreadState) -> ThreadState:
     return decision.state or state
 
 
+def close(state: ThreadState) -> ThreadState:
+    """A moderator closes the thread, with a reason."""
+    decision = policy.moderate(
+        state=state,
+        command=ModCommand(
+            event_id="m",
+            origin=REF,
+            thread=REF,
+            moderator=MOD,
+            command="lock",
+            at=T0,
+            note="a reason",
+        ),
+        now=T0,
+    )
+    return decision.state or state
+
+
 #: What each "on" of the table means, as a step through the policy.
 EVENTS: dict[str, Callable[[ThreadState], ThreadState]] = {
     "a benign turn": turn(Signals()),
@@ -142,6 +160,8 @@ EVENTS: dict[str, Callable[[ThreadState], ThreadState]] = {
     '"yes" inside the crisis window': in_crisis(turn(Signals(screen_affirmative=True))),
     "any message": turn(HARMFUL),
     "a moderator's unlock": unlock,
+    "a moderator's close (with a reason)": close,
+    "a moderator's close inside the crisis window": in_crisis(close),
 }
 
 
