@@ -100,6 +100,24 @@ def test_cases_command_after_a_replayed_unlock(tmp_path: Path) -> None:
     ).stdout
     assert out.startswith("0 cases waiting for review")
     assert "reversed 1, upheld 0 (reversal rate 100%)" in out
+    # A kind filter changes what is listed, never the rate (it used to say "none reviewed yet").
+    only_locks = subprocess.run(
+        [sys.executable, "-m", "bot", "cases", "--all", "--kind", "lock", "--store", str(db)],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    assert only_locks.startswith("1 cases") and "reversal rate 100%" in only_locks
+    bogus = subprocess.run(
+        [sys.executable, "-m", "bot", "cases", "--kind", "bogus", "--store", str(db)],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
+    assert bogus.returncode == 2 and "invalid choice: 'bogus'" in bogus.stderr
 
 
 def test_an_appeal_waits_until_it_is_resolved() -> None:

@@ -14,7 +14,7 @@ from tests.adapters.slack.test_appeals import appeal_via_modal, ephemerals
 from tests.adapters.slack.test_service import lock_thread
 from tests.fakes.core import case_changes, exported_audit
 from tests.fakes.slack_api import FakeSlackApi
-from tests.fakes.slack_events import TEAM
+from tests.fakes.slack_events import FORM, TEAM, as_form, request
 
 FOLLOW_UPS = ("I don't want to live anymore", "how do I make a pipe bomb", "nobody would miss me")
 
@@ -217,3 +217,24 @@ async def test_a_due_ping_is_a_broadcast_reply_under_the_case(
         "The case above is updated."
     )
     assert "<!" not in again["text"] and "<@" not in again["text"]
+
+
+async def test_a_decision_form_submitted_by_someone_else_changes_nothing(slack: Harness) -> None:
+    """A forged or forwarded form from a non-moderator is refused in the form; the case waits."""
+    await slack.mention("I want to kill myself")
+    value, ts = button(slack, 1, translate.ACTION_RESOLVE)
+    await slack.click(  # the moderator opens the form, and does not submit it
+        action_id=translate.ACTION_RESOLVE,
+        value=value,
+        user=MODERATOR,
+        channel=MOD_LOG,
+        message_ts=ts,
+    )
+    metadata = slack.api.of("views.open")[-1]["view"]["private_metadata"]
+    forged = slack.payloads.decision_submission(user="U1", metadata=metadata, reason="done")
+    response = await slack.service.app.async_dispatch(request(as_form(forged), content_type=FORM))
+    assert json.loads(response.body)["errors"] == {"reason": "Only moderators can do that."}
+    case = await slack.store.case(workspace=TEAM, number=1)
+    assert case is not None and case.status == "open"
+    again = await slack.store.cases(workspace=TEAM)
+    assert len(again) == 1  # the forged form opened nothing
