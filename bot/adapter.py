@@ -24,7 +24,7 @@ class Adapter(Protocol):
 
     async def perform(
         self, action: Action, *, key: str, case: Case | None = None, retry: bool = False
-    ) -> None:
+    ) -> str | None:
         """Carry out one fixed-text action (notice, lock, case, ...).
 
         `key` is stable across retries and restarts: platforms that honour an idempotency key use
@@ -33,6 +33,12 @@ class Adapter(Protocol):
         or by a dead process): a platform without idempotency keys should look for the key's
         earlier post before posting again. `case` is given for actions that name a case (the
         case itself, a lock). Raise DeliveryError on failure.
+
+        For a `case` or `case_update` action the adapter may return where it shows the case (a
+        message reference of its own making); the core stores it in `Case.post`, and a later
+        `case_update` of that case (its new state, a grouped signal) edits that message in place.
+        A `case_update` with `priority` set also alerts the moderators again (the ping, where the
+        platform has one).
         """
         ...
 
@@ -78,6 +84,7 @@ ALL_ACTIONS: frozenset[ActionKind] = frozenset(
         "notice",
         "unlock",
         "case",
+        "case_update",
         "ignored",
         "private_notice",
     }

@@ -6,7 +6,7 @@ and the state change that caused it are never separated by a crash.
 
 from __future__ import annotations
 
-from bot.records import Case, CaseDraft, CaseKind, Category, ThreadState
+from bot.records import REVIEW_KINDS, Case, CaseDraft, CaseKind, Category, ThreadState
 
 #: Longest excerpt a case carries; platforms cut further when they render.
 EXCERPT_CHARS = 300
@@ -50,6 +50,7 @@ def cut(text: str, limit: int = EXCERPT_CHARS) -> str:
 
 TITLES: dict[str, str] = {
     "lock": "Thread locked",
+    "mod_lock": "Thread closed by a moderator",
     "end": "Thread ended at the user's request",
     "crisis": "PRIORITY: user may be at risk",
     "harmful_in_crisis": "PRIORITY: harmful request during a crisis window",
@@ -75,7 +76,22 @@ def render_text(case: Case) -> str:
         lines.append(f"  category: {case.category}  strikes: {case.strikes}")
     if case.refers_to is not None:
         lines.append(f"  refers to case #{case.refers_to}")
+    if case.signals > 1:
+        lines.append(f"  signals: {case.signals}")
     if case.summary:
-        lines.append(f"  {case.summary}")
+        lines.extend(f"  {line}" for line in case.summary.splitlines())
     lines.extend(f"  > {e}" for e in case.excerpts)
+    state = status_line(case)
+    if state:
+        lines.append(f"  {state}")
     return "\n".join(lines)
+
+
+def status_line(case: Case) -> str:
+    """Where a waiting case stands, in words: "" for a record, which never waited."""
+    if case.kind not in REVIEW_KINDS:
+        return ""
+    if case.status == "open":
+        return "state: open (waiting for a moderator)"
+    line = f"state: {case.status}" + (f" by {case.status_by}" if case.status_by else "")
+    return line + (f": {case.status_reason}" if case.status_reason else "")

@@ -60,6 +60,7 @@ ActionKind = Literal[
     "notice",  # any other fixed notice from bot.notices
     "unlock",  # reopen a thread a moderator unlocked
     "case",  # post a case to the moderators' log
+    "case_update",  # show a changed case in place (its state, or one more grouped signal)
     "ignored",  # nothing is done (the thread is closed); recorded for replay and audit
     "private_notice",  # fixed text for one user only (`user_id`): a DM or an ephemeral message
 ]
@@ -67,6 +68,7 @@ ACTION_KINDS: tuple[str, ...] = get_args(ActionKind)
 
 CaseKind = Literal[
     "lock",
+    "mod_lock",
     "end",
     "crisis",
     "harmful_in_crisis",
@@ -81,7 +83,25 @@ CaseKind = Literal[
 ]
 CASE_KINDS: tuple[str, ...] = get_args(CaseKind)
 
-ModCommandKind = Literal["unlock", "uphold", "note", "pardon"]
+#: Case kinds that wait in the review queue until a moderator resolves them; every other kind is a
+#: record of something done (a note, an unlock) and is stored resolved from the start.
+REVIEW_KINDS: frozenset[str] = frozenset(
+    {"appeal", "lock", "crisis", "harmful_in_crisis", "repeat_locks", "delivery_failure"}
+)
+#: Case kinds that are one person's priority: they ping the moderators and group per thread.
+PRIORITY_KINDS: tuple[CaseKind, ...] = ("crisis", "harmful_in_crisis")
+
+#: A case's place in the queue: waiting, taken up by a moderator, or done with.
+CaseStatus = Literal["open", "acknowledged", "resolved"]
+CASE_STATUSES: tuple[str, ...] = get_args(CaseStatus)
+
+
+def initial_status(kind: str) -> CaseStatus:
+    """A new case's status: open when it waits for a moderator, resolved when it only records."""
+    return "open" if kind in REVIEW_KINDS else "resolved"
+
+
+ModCommandKind = Literal["unlock", "uphold", "note", "pardon", "lock", "acknowledge", "resolve"]
 MOD_COMMANDS: tuple[str, ...] = get_args(ModCommandKind)
 
 
@@ -288,6 +308,10 @@ class ThreadState:
     history_from: int = 0
     #: Who has been warned in this thread since it was last below the warning.
     warned_users: tuple[str, ...] = ()
+    #: The moderator who closed the thread ("" when the bot closed it, or it is open).
+    closed_by: str = ""
+    #: The kind of the last risk signal (self or others), for the crisis window it opened.
+    last_risk: Risk = "none"
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -350,7 +374,45 @@ class Case:
     summary: str = ""
     excerpts: tuple[str, ...] = ()
     refers_to: int | None = None
-    status: Literal["open", "reviewed"] = "open"
+    #: Where the case is in the queue, who put it there, why and when (see `CaseUpdate`).
+    status: CaseStatus = "open"
+    status_by: str = ""
+    status_reason: str = ""
+    status_at: datetime | None = None
+    #: Signals grouped into this case (a crisis and its follow-ups in one thread), the time of the
+    #: latest, and when the moderators were last pinged about it.
+    signals: int = 1
+    updated_at: datetime | None = None
+    pinged_at: datetime | None = None
+    #: Where the platform shows the case (a Discord "channel/message" or a Slack "channel/ts"), so
+    #: a change is shown by editing it in place; "" until it is posted.
+    post: str = ""
+
+    @property
+    def waiting(self) -> bool:
+        """In the review queue: a kind that needs a moderator, not resolved yet."""
+        return self.kind in REVIEW_KINDS and self.status != "resolved"
+
+
+@dataclass(frozen=True, kw_only=True, slots=True)
+class CaseUpdate:
+    """A change to a stored case, committed with the decision that makes it and audited.
+
+    `status` moves the case (open, acknowledged, resolved) with who (`actor`) and why (`reason`);
+    `signal` groups one more signal into it: the count goes up, `excerpts` replace the case's
+    (the first and the latest) and `summary` replaces its summary; `pinged` records that the
+    moderators were alerted about it now.
+    """
+
+    workspace: str
+    number: int
+    actor: str
+    status: CaseStatus | None = None
+    reason: str = ""
+    signal: bool = False
+    excerpts: tuple[str, ...] = ()
+    summary: str = ""
+    pinged: bool = False
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -367,3 +429,5 @@ class Decision:
     state: ThreadState | None = None
     strike: bool = False
     notes: tuple[str, ...] = field(default_factory=tuple)
+    #: Changes to cases already stored (a moderator resolving one, a signal grouped into one).
+    updates: tuple[CaseUpdate, ...] = ()

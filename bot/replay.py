@@ -94,6 +94,11 @@ def _step(number: int, item: dict[str, Any]) -> Step:
             )
         if "case" in item and (isinstance(item["case"], bool) or not isinstance(item["case"], int)):
             raise ReplayError(number, "case must be a case number")
+        for key in ("note", "reason"):
+            if key in item and not isinstance(item[key], str):
+                raise ReplayError(number, f"{key} must be text")
+        if item["command"] in ("acknowledge", "resolve") and "case" not in item:
+            raise ReplayError(number, f'{item["command"]} needs "case": N')
     elif "confirm" in item:
         if not isinstance(item["confirm"], bool):
             raise ReplayError(number, "confirm must be true or false")
@@ -163,7 +168,8 @@ def to_event(step: Step, *, opened: set[str], at: datetime, run_id: str = "") ->
             thread=ref,
             case=item.get("case"),
             user_id=item.get("target"),
-            note=str(item.get("note", "")),
+            # "reason" reads better for a decision, "note" for a note: either is the text.
+            note=str(item.get("reason", item.get("note", ""))),
         )
     if "appeal" in item:
         return Appeal(event_id=event_id, thread=ref, author=author, statement=item["appeal"], at=at)
@@ -269,6 +275,8 @@ def _line(
         line["user"] = action.user_id
     if action.case is not None:
         line["case"] = action.case
+        if action.kind == "case_update" and action.priority:
+            line["ping"] = True  # the moderators are alerted again about this case
         case = cases.get(action.case)
         if case is not None and action.kind == "case":
             line["case_kind"] = case.kind
@@ -279,7 +287,10 @@ def _line(
         streamed
         if streamed is not None
         else notices.for_platform(
-            action.text, policy_command="the policy command", branch_command='a "branch" line'
+            action.text,
+            policy_command="the policy command",
+            branch_command='a "branch" line',
+            appeal_command='an "appeal" line',
         )
     )
     if text:

@@ -1,8 +1,10 @@
 """One self-contained HTML page about a period: what the moderators and the operator need to see.
 
-Cases per day by type (an inline SVG chart: no script, no external file, opens anywhere and can be
-mailed), locks and how often moderators reversed them, crisis alerts, users whose threads keep
-getting locked, the top categories, and tokens and cost per day. Pure: data in, HTML out.
+Cases per day by type (an inline SVG chart of every case kind: no script, no external file, opens
+anywhere and can be mailed), the review queue as it stands and the appeals waiting in it, locks
+and how often moderators reversed them (overall and per category, computed by `bot.review` as
+`cases` computes them), crisis alerts, users whose threads keep getting locked, the top categories,
+and tokens and cost per day. Pure: data in, HTML out.
 """
 
 from __future__ import annotations
@@ -14,8 +16,8 @@ from datetime import date, datetime, timedelta
 
 from bot.config import Price
 from bot.modlog import TITLES
-from bot.records import CATEGORY_WORDS, Case
-from bot.review import reversals
+from bot.records import CASE_KINDS, CATEGORY_WORDS, Case
+from bot.review import age, queue, reversals, reversals_by_category, state_words, waiting_appeals
 from bot.stats import tally
 from bot.store.base import UsageRow
 
@@ -31,7 +33,12 @@ COLOURS = {
     "note": "#999999",
     "pardon": "#000000",
     "delivery_failure": "#7F3C8D",
+    "appeal": "#882255",
+    "branch": "#44AA99",
+    "mod_lock": "#332288",
 }
+#: A kind added later without a colour of its own still gets a bar.
+OTHER_COLOUR = "#BBBBBB"
 
 CSS = """
 body { font: 15px/1.45 system-ui, sans-serif; margin: 2rem auto; max-width: 960px; color: #222; }
@@ -50,48 +57,92 @@ def _days(start: date, end: date) -> list[date]:
     return [start + timedelta(days=i) for i in range((end - start).days + 1)]
 
 
+def _colour(kind: str) -> str:
+    return COLOURS.get(kind, OTHER_COLOUR)
+
+
+#: The chart's size and margins: the left margin holds the count, the bottom one the dates, and
+#: the right one half a label, so the last date is never cut off.
+WIDTH, HEIGHT, LEFT, RIGHT, BOTTOM = 900, 240, 30, 30, 40
+
+
 def chart(cases: Sequence[Case], *, start: date, end: date) -> str:
-    """Cases per day, stacked by kind, as inline SVG."""
+    """Cases per day, stacked by kind (every kind), as inline SVG."""
     per_day: dict[date, Counter[str]] = defaultdict(Counter)
     for c in cases:
         per_day[c.created_at.date()][c.kind] += 1
     days = _days(start, end)
-    kinds = [k for k in COLOURS if any(per_day[d][k] for d in days)]
+    order = [*CASE_KINDS, *sorted({c.kind for c in cases} - set(CASE_KINDS))]
+    kinds = [k for k in order if any(per_day[d][k] for d in days)]
     top = max([sum(per_day[d].values()) for d in days] + [1])
-    width, height, pad = 900, 240, 30
-    bar = max((width - pad) / max(len(days), 1) - 2, 1)
+    plot = WIDTH - LEFT - RIGHT
+    step = plot / max(len(days), 1)
+    bar = max(step - 2, 1)
     label_every = max(1, -(-len(days) // 12))  # about a dozen date labels, whatever the period
     parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height + 40}" '
-        f'role="img" aria-label="Cases per day by type">',
-        f'<line x1="{pad}" y1="{height}" x2="{width}" y2="{height}" stroke="#999"/>',
-        f'<text x="0" y="12" font-size="11" fill="#666">{top}</text>',
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT + BOTTOM}" '
+        f'viewBox="0 0 {WIDTH} {HEIGHT + BOTTOM}" role="img" aria-label="Cases per day by type">',
+        f'<line x1="{LEFT}" y1="{HEIGHT}" x2="{WIDTH - RIGHT}" y2="{HEIGHT}" stroke="#999"/>',
+        f'<text x="{LEFT - 4}" y="12" font-size="11" fill="#666" text-anchor="end">{top}</text>',
     ]
     for i, d in enumerate(days):
-        x = pad + i * (bar + 2)
-        y = float(height)
+        x = LEFT + i * step
+        y = float(HEIGHT)
         for k in kinds:
             n = per_day[d][k]
             if not n:
                 continue
-            h = n / top * (height - 20)
+            h = n / top * (HEIGHT - 20)
             y -= h
             parts.append(
                 f'<rect x="{x:.1f}" y="{y:.1f}" width="{bar:.1f}" height="{h:.1f}" '
-                f'fill="{COLOURS[k]}"><title>{d.isoformat()}: {n} of '
-                f"{html.escape(TITLES.get(k, k))}</title></rect>"
+                f'fill="{_colour(k)}" data-kind="{html.escape(k)}" data-count="{n}">'
+                f"<title>{d.isoformat()}: {n} of {html.escape(TITLES.get(k, k))}</title></rect>"
             )
         if i % label_every == 0:
+            # Centred under its bar; the margins leave room for half a label on either side.
             parts.append(
-                f'<text x="{x:.1f}" y="{height + 14}" font-size="10" fill="#666">'
-                f"{d.strftime('%d %b')}</text>"
+                f'<text x="{x + bar / 2:.1f}" y="{HEIGHT + 14}" font-size="10" fill="#666" '
+                f'text-anchor="middle" class="axis">{d.strftime("%d %b")}</text>'
             )
     parts.append("</svg>")
     legend = "".join(
-        f'<span><i style="background:{COLOURS[k]}"></i>{html.escape(TITLES.get(k, k))}</span>'
+        f'<span><i style="background:{_colour(k)}"></i>{html.escape(TITLES.get(k, k))}</span>'
         for k in kinds
     )
     return "".join(parts) + f'<div class="legend">{legend}</div>'
+
+
+def _queue_rows(cases: Sequence[Case], now: datetime) -> str:
+    rows = "".join(
+        f"<tr><td class=n>{c.number}</td><td>{'&#9888; ' if c.priority else ''}"
+        f"{html.escape(TITLES.get(c.kind, c.kind))}</td><td>{html.escape(c.user_id)}</td>"
+        f"<td class=n>{c.signals}</td><td>{html.escape(age(c, now))}</td>"
+        f"<td>{html.escape(state_words(c))}</td></tr>"
+        for c in queue(cases)
+    )
+    return rows or "<tr><td colspan=6 class=muted>nothing waits for a moderator</td></tr>"
+
+
+def _appeal_rows(cases: Sequence[Case], now: datetime) -> str:
+    rows = "".join(
+        f"<tr><td class=n>{c.number}</td><td>{html.escape(c.user_id)}</td>"
+        f"<td>{'#' + str(c.refers_to) if c.refers_to is not None else '-'}</td>"
+        f"<td>{html.escape(c.excerpts[0] if c.excerpts else '')}</td>"
+        f"<td>{html.escape(age(c, now))}</td></tr>"
+        for c in waiting_appeals(cases)
+    )
+    return rows or "<tr><td colspan=5 class=muted>no appeal is waiting</td></tr>"
+
+
+def _category_rows(cases: Sequence[Case]) -> str:
+    rows = "".join(
+        f"<tr><td>{html.escape(CATEGORY_WORDS.get(cat, cat))}</td><td class=n>{r.locks}</td>"
+        f"<td class=n>{r.reviewed}</td><td class=n>{r.reversed}</td>"
+        f"<td class=n>{'-' if r.rate is None else f'{r.rate:.0%}'}</td></tr>"
+        for cat, r in reversals_by_category(cases).items()
+    )
+    return rows or "<tr><td colspan=5 class=muted>no locks</td></tr>"
 
 
 def render(
@@ -115,6 +166,7 @@ def render(
     tokens = sum(sum(t.tokens.values()) for t in by_day.values())
     cost = sum(t.cost for t in by_day.values())
     rate = "no reviews yet" if rev.rate is None else f"{rev.rate:.0%}"
+    waiting = queue(cases)
 
     def card(label: str, value: str) -> str:
         return f'<div class="card"><b>{html.escape(value)}</b>{html.escape(label)}</div>'
@@ -122,6 +174,7 @@ def render(
     cards = "".join(
         [
             card("cases", str(len(in_period))),
+            card("waiting for a moderator", str(len(waiting))),
             card("threads locked", str(sum(1 for c in in_period if c.kind == "lock"))),
             card("locks reversed by moderators", rate),
             card("crisis alerts", str(crisis)),
@@ -165,9 +218,19 @@ def render(
 <div class="cards">{cards}</div>
 <h2>Cases per day</h2>
 {chart(in_period, start=since.date(), end=until.date())}
+<h2>The review queue</h2>
+<p class="muted">Every case still waiting for a moderator, priority first (as of
+{until.strftime("%Y-%m-%d %H:%M")} UTC).</p>
+<table id="queue"><tr><th>#</th><th>case</th><th>user id</th><th>signals</th><th>waiting</th>
+<th>state</th></tr>{_queue_rows(cases, until)}</table>
+<h2>Appeals waiting</h2>
+<table id="appeals"><tr><th>#</th><th>user id</th><th>closing</th><th>statement</th>
+<th>waiting</th></tr>{_appeal_rows(cases, until)}</table>
 <h2>Locks and reviews</h2>
 <p>{html.escape(review_line)} The share of reviewed locks that moderators reversed is the
 bot's false-positive measure.</p>
+<table id="reversals"><tr><th>category</th><th>locks</th><th>reviewed</th><th>reversed</th>
+<th>reversal rate</th></tr>{_category_rows(cases)}</table>
 <h2>Top categories of locked and escalated turns</h2>
 <table><tr><th>category</th><th>turns</th></tr>{cat_rows}</table>
 <h2>Users whose threads were locked repeatedly</h2>

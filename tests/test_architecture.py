@@ -123,7 +123,24 @@ def unlock(state: ThreadState) -> ThreadState:
             event_id="m", origin=REF, thread=REF, moderator=MOD, command="unlock", at=T0
         ),
         now=T0,
-        appellant=None,
+    )
+    return decision.state or state
+
+
+def close(state: ThreadState) -> ThreadState:
+    """A moderator closes the thread, with a reason."""
+    decision = policy.moderate(
+        state=state,
+        command=ModCommand(
+            event_id="m",
+            origin=REF,
+            thread=REF,
+            moderator=MOD,
+            command="lock",
+            at=T0,
+            note="a reason",
+        ),
+        now=T0,
     )
     return decision.state or state
 
@@ -143,6 +160,8 @@ EVENTS: dict[str, Callable[[ThreadState], ThreadState]] = {
     '"yes" inside the crisis window': in_crisis(turn(Signals(screen_affirmative=True))),
     "any message": turn(HARMFUL),
     "a moderator's unlock": unlock,
+    "a moderator's close (with a reason)": close,
+    "a moderator's close inside the crisis window": in_crisis(close),
 }
 
 

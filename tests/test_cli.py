@@ -43,6 +43,38 @@ def test_check_config_ok_and_bad(tmp_path: Path) -> None:
     assert "Traceback" not in out.stderr
 
 
+def test_check_config_warns_about_each_enabled_platforms_unset_tokens(tmp_path: Path) -> None:
+    """A [discord] or [slack] section whose token variables are unset passes with a warning."""
+    conf = tmp_path / "platforms.toml"
+    conf.write_text(
+        "[discord]\nmod_log_channel = 123456789012345678\n"
+        '[slack]\nmod_log_channel = "C0123456789"\n'
+    )
+    out = cli("check-config", str(conf))
+    assert out.returncode == 0 and "config OK (3 warnings)" in out.stdout
+    warnings = out.stderr.strip().splitlines()
+    assert warnings == [
+        "warning: discord.token_env: the environment variable DISCORD_TOKEN is not set here; "
+        "`run` cannot log in to Discord without the bot token",
+        "warning: slack.bot_token_env: the environment variable SLACK_BOT_TOKEN is not set here; "
+        "`run` cannot reach Slack without the bot token (xoxb-...)",
+        "warning: slack.app_token_env, slack.signing_secret_env: neither SLACK_APP_TOKEN (Socket "
+        "Mode) nor SLACK_SIGNING_SECRET (HTTP mode) is set here; `run` needs one of them",
+    ]
+    env = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)}
+    env.update(DISCORD_TOKEN="x", SLACK_BOT_TOKEN="xoxb-1", SLACK_SIGNING_SECRET="s")
+    quiet = subprocess.run(
+        [sys.executable, "-m", "bot", "check-config", str(conf)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert quiet.returncode == 0 and quiet.stderr == "" and "config OK\n" in quiet.stdout
+    assert "discord.token_env = DISCORD_TOKEN (set)" in quiet.stdout  # named, never shown
+
+
 def test_console_runs_a_session_from_a_pipe_and_exits(tmp_path: Path) -> None:
     """The README's run command drives the console from stdin to a clean exit."""
     db = tmp_path / "c.db"
@@ -51,7 +83,7 @@ def test_console_runs_a_session_from_a_pipe_and_exits(tmp_path: Path) -> None:
     )
     assert out.returncode == 0, out.stderr
     assert "offline assistant" in out.stdout
-    assert "strikes 1" in out.stdout
+    assert "1 request redirected so far" in out.stdout
     assert "\033[" not in out.stdout  # no colour codes when not a terminal
 
 

@@ -515,3 +515,15 @@ def test_starting_the_bot_with_stale_lines_logs_one_warning(
     with caplog.at_level("WARNING"):
         assert warn_if_stale(settings, today=date(2028, 1, 1))
     assert "the oldest was verified on 2026-11-01" in caplog.text
+
+
+@pytest.mark.parametrize("language", sorted(TRANSLATIONS))
+def test_risk_to_others_leads_with_the_emergency_number_in_every_language(language: str) -> None:
+    """For a threat to someone else, each wording puts the emergency sentence first and drops
+    the "no consequences" promise."""
+    wording = TRANSLATIONS[language]
+    text = crisis_text(CrisisSettings(regions=("FR",)), language=language, risk="others")
+    assert text.startswith(wording.emergency)
+    assert wording.framing_others in text and wording.closing_others in text
+    assert wording.no_consequences not in text
+    assert "3114" in text and "112" in text

@@ -12,6 +12,7 @@ from bot.config import PolicySettings, Settings
 from bot.records import (
     Assessment,
     Author,
+    Case,
     EndConfirmation,
     Incoming,
     ModCommand,
@@ -140,10 +141,13 @@ def test_risk_plus_harmful_in_the_same_turn_is_still_crisis() -> None:
 
 
 def test_crisis_resources_respect_the_cooldown_but_the_alert_does_not() -> None:
-    """Resources at most once per cooldown; the moderators' alert every time."""
+    """Resources at most once per cooldown, a pointer back to them in between; a case each time."""
     s = state(resources_posted_at=T0, last_risk_at=T0)
     soon = run(s, RISK_SELF, now=T0 + timedelta(minutes=30))
-    assert kinds(soon) == ["case", "reply"]
+    assert kinds(soon) == ["case", "notice", "reply"]
+    assert soon.actions[1].text.startswith(
+        "The crisis resources I posted earlier in this thread (at 01 Jan 00:00 UTC) are still there"
+    )
     later = run(s, RISK_SELF, now=T0 + timedelta(hours=2))
     assert kinds(later) == ["case", "crisis_resources", "reply"]
 
@@ -343,9 +347,29 @@ def test_non_moderators_are_refused(kind: str) -> None:
     assert d.verdict == "refused" and not d.cases and d.state is None
 
 
+def lock_case(number: int = 3, **kw: object) -> Case:
+    """A stored lock case of the test thread."""
+    return Case(
+        number=number,
+        kind=kw.pop("kind", "lock"),  # type: ignore[arg-type]
+        workspace="w",
+        user_id=str(kw.pop("user_id", "u1")),
+        actor="bot",
+        created_at=T0,
+        thread=REF,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
 def test_uphold_note_and_pardon_are_cases() -> None:
     """Each moderator action is itself a case, referring to the case it concerns."""
-    up = policy.moderate(state=state(status="locked"), command=command("uphold", case=3), now=T0)
+    up = policy.moderate(
+        state=state(status="locked"),
+        command=command("uphold", case=3),
+        now=T0,
+        target=lock_case(),
+        closing=lock_case(),
+    )
     assert up.cases[0].kind == "uphold" and up.cases[0].refers_to == 3
     note = policy.moderate(state=state(), command=command("note", note="watch this"), now=T0)
     assert note.cases[0].summary == "watch this"
@@ -434,6 +458,11 @@ def test_appeal_rules() -> None:
 def test_uphold_tells_the_appellant() -> None:
     """The moderator's decision reaches the user who appealed, privately."""
     d = policy.moderate(
-        state=state(status="locked"), command=command("uphold", case=4), now=T0, appellant="u1"
+        state=state(status="locked"),
+        command=command("uphold", case=4),
+        now=T0,
+        target=lock_case(4),
+        closing=lock_case(4),
+        appeal=lock_case(5, kind="appeal"),
     )
     assert kinds(d)[-1] == "private_notice" and d.actions[-1].user_id == "u1"

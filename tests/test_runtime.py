@@ -289,7 +289,8 @@ async def test_moderator_unlock_reopens(store: Store) -> None:
     assert out.verdict == "unlock"
     assert await h.say("thanks") == "reply"
     lock_case = (await store.cases(workspace="w", kinds=("lock",)))[0]
-    assert lock_case.status == "reviewed"  # the unlock reviewed the lock that closed the thread
+    # the unlock resolved the lock that closed the thread, by the moderator
+    assert (lock_case.status, lock_case.status_by) == ("resolved", MOD.id)
 
 
 async def test_crisis_thread_is_not_locked_while_the_window_lasts(store: Store) -> None:
@@ -299,7 +300,10 @@ async def test_crisis_thread_is_not_locked_while_the_window_lasts(store: Store) 
     verdicts = [await h.say("harm") for _ in range(6)]
     assert "lock" not in verdicts
     priority = [c.case for c in h.adapter.calls if c.kind == "case" and c.case and c.case.priority]
-    assert len(priority) == 7  # the crisis alert and each harmful turn
+    assert len(priority) == 1  # one case for the crisis; each harmful turn updates it
+    assert h.adapter.kinds().count("case_update") == 6
+    grouped = await store.case(workspace="w", number=1)
+    assert grouped is not None and grouped.signals == 7 and grouped.excerpts[-1] == "harm"
     h.clock.advance(hours=25)
     # Outside the window the ladder resumes; no warning was given inside it, so it comes first.
     assert [await h.say("harm"), await h.say("harm")] == ["warn", "lock"]

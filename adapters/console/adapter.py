@@ -16,7 +16,7 @@ from datetime import datetime
 
 from adapters.console.render import action_text, case_text, indent, paint
 from adapters.console.translate import COMMANDS, Line, parse_line
-from bot import notices
+from bot import notices, review
 from bot.adapter import ALL_ACTIONS
 from bot.config import Settings
 from bot.modlog import render_text
@@ -39,6 +39,19 @@ log = logging.getLogger(__name__)
 PLATFORM = "console"
 POLICY_COMMAND = "the `policy` command"
 BRANCH_COMMAND = "type `/branch` in this thread"
+APPEAL_COMMAND = "type `/appeal WHY IT SHOULD REOPEN` in this thread"
+
+
+def for_console(text: str) -> str:
+    """A fixed text with the console's commands filled in."""
+    return notices.for_platform(
+        text,
+        policy_command=POLICY_COMMAND,
+        branch_command=BRANCH_COMMAND,
+        appeal_command=APPEAL_COMMAND,
+    )
+
+
 WORKSPACE = "local"
 CHANNEL = "general"
 
@@ -63,26 +76,22 @@ class ConsoleAdapter:
 
     async def perform(
         self, action: Action, *, key: str, case: Case | None = None, retry: bool = False
-    ) -> None:
+    ) -> str | None:
         """Print a notice, a closure, or a case in the mod-log pane."""
-        if action.kind == "case":
+        if action.kind in ("case", "case_update"):
             if case is not None:
-                self._write(case_text(case, color=self._color))
-            return
+                updated = action.kind == "case_update"
+                alert = "moderators alerted again" if updated and action.priority else ""
+                changed = "updated" if updated else ""
+                self._write(case_text(case, color=self._color, changed=changed, alert=alert))
+            return None
         if action.kind == "ignored":
-            self._write(
-                paint(
-                    f"[{action.thread.thread}] (this thread is closed; mention @bot in the "
-                    "channel to start a new one)",
-                    "info",
-                    color=self._color,
-                )
-            )
-            return
-        text = notices.for_platform(
-            action.text, policy_command=POLICY_COMMAND, branch_command=BRANCH_COMMAND
-        )
+            reminder = for_console(action.text) if action.text else "this thread is closed"
+            self._write(paint(f"[{action.thread.thread}] ({reminder})", "info", color=self._color))
+            return None
+        text = for_console(action.text)
         self._write(action_text(replace(action, text=text), bot_name=self._bot, color=self._color))
+        return None
 
     async def stream_reply(self, thread: ThreadRef, chunks: AsyncIterator[str], *, key: str) -> str:
         """Print the reply as it streams in."""
@@ -260,12 +269,19 @@ class ConsoleSession:
         if state is None:
             self.write(self._info("not in a thread: /go THREAD or mention @bot"))
             return
-        n = self.settings.policy.redirects_before_lock
-        self.write(
-            f"{name}: {state.status}, strikes {state.strikes} (a warning comes at {n}), "
-            f"owner {state.owner}, {state.turns} turns"
-            + (", waiting for an answer to 'end this thread?'" if state.pending_end_by else "")
+        p = self.settings.policy
+        text = notices.thread_status(
+            status=state.status,
+            strikes=state.strikes,
+            redirects_before_lock=p.redirects_before_lock,
+            turns=state.turns,
+            benign_streak=state.benign_streak,
+            clear_after=p.benign_turns_to_clear_strike,
+            pending_end=state.pending_end_by is not None,
+            category_limits=bool(p.category_redirects),
+            closed_by_moderator=bool(state.closed_by),
         )
+        self.write(f"{name} (owner {state.owner}): {for_console(text)}")
 
     async def _cmd_appeal(self, line: Line, args: tuple[str, ...]) -> None:
         if self.thread is None or not line.text.strip():
@@ -329,30 +345,56 @@ class ConsoleSession:
         self.write(render_text(case) if case else self._info("no such case"))
 
     async def _cmd_cases(self, line: Line, args: tuple[str, ...]) -> None:
-        cases = await self.runtime.store.cases(workspace=WORKSPACE, limit=20)
-        if not cases:
-            self.write(self._info("no cases yet"))
+        everything = await self.runtime.store.cases(workspace=WORKSPACE, limit=100_000)
+        if args[:1] == ("all",):
+            recent = everything[:20]
+            if not recent:
+                self.write(self._info("no cases yet"))
+                return
+            self.write("recent cases:\n" + review.render_table(recent))
             return
-        rows = [
-            f"  #{c.number:<4} {c.kind:<18} {c.status:<8} user {c.user_id:<8} "
-            f"{c.thread.thread if c.thread else '-'}"
-            for c in cases
-        ]
-        self.write("recent cases:\n" + "\n".join(rows))
+        self.write(review.render_queue(everything, now=self.clock()))
+        self.write(review.render_reversals(review.reversals(everything)))
+
+    async def _cmd_ack(self, line: Line, args: tuple[str, ...]) -> None:
+        await self._on_case("acknowledge", args, usage="/ack CASE [reason]")
+
+    async def _cmd_resolve(self, line: Line, args: tuple[str, ...]) -> None:
+        await self._on_case("resolve", args, usage="/resolve CASE [reason]")
+
+    async def _on_case(self, command: ModCommandKind, args: tuple[str, ...], *, usage: str) -> None:
+        if not args or not args[0].lstrip("#").isdigit():
+            self.write(self._info(f"usage: {usage}"))
+            return
+        await self._moderate(command, case=int(args[0].lstrip("#")), note=" ".join(args[1:]))
+
+    async def _cmd_lock(self, line: Line, args: tuple[str, ...]) -> None:
+        named = bool(args) and await self._hosted(args[0])
+        target = args[0] if named else self.thread
+        reason = " ".join(args[1:] if named else args)
+        if target is None:
+            self.write(self._info("usage: /lock [THREAD] REASON (the user reads the reason)"))
+            return
+        await self._moderate("lock", thread=target, note=reason)
 
     async def _cmd_unlock(self, line: Line, args: tuple[str, ...]) -> None:
-        target = args[0] if args and not args[0].isdigit() else self.thread
-        note = " ".join(args[1:]) if args and target == args[0] else " ".join(args)
+        named = bool(args) and await self._hosted(args[0])
+        target = args[0] if named else self.thread
+        note = " ".join(args[1:] if named else args)
         if target is None:
-            self.write(self._info("usage: /unlock THREAD [note]"))
+            self.write(self._info("usage: /unlock [THREAD] [reason]"))
             return
         await self._moderate("unlock", thread=target, note=note)
 
     async def _cmd_uphold(self, line: Line, args: tuple[str, ...]) -> None:
-        if not args or not args[0].lstrip("#").isdigit():
-            self.write(self._info("usage: /uphold CASE [note]"))
-            return
-        await self._moderate("uphold", case=int(args[0].lstrip("#")), note=" ".join(args[1:]))
+        if args and args[0].lstrip("#").isdigit():
+            await self._moderate("uphold", case=int(args[0].lstrip("#")), note=" ".join(args[1:]))
+        elif args and await self._hosted(args[0]):
+            await self._moderate("uphold", thread=args[0], note=" ".join(args[1:]))
+        elif self.thread is not None:
+            await self._moderate("uphold", thread=self.thread, note=" ".join(args))
+        else:
+            self.write(self._info("usage: /uphold [CASE|THREAD] [reason]"))
 
     async def _cmd_note(self, line: Line, args: tuple[str, ...]) -> None:
         if args and args[0].lstrip("#").isdigit():
@@ -364,9 +406,15 @@ class ConsoleSession:
 
     async def _cmd_pardon(self, line: Line, args: tuple[str, ...]) -> None:
         if not args:
-            self.write(self._info("usage: /pardon USER [note]"))
+            self.write(self._info("usage: /pardon USER|CASE [note]"))
+            return
+        if args[0].startswith("#") and args[0][1:].isdigit():
+            await self._moderate("pardon", case=int(args[0][1:]), note=" ".join(args[1:]))
             return
         await self._moderate("pardon", user=args[0], note=" ".join(args[1:]))
+
+    async def _hosted(self, name: str) -> bool:
+        return await self.runtime.store.load_thread(thread_ref(name).key) is not None
 
     async def _moderate(
         self,
@@ -391,8 +439,9 @@ class ConsoleSession:
                 note=note,
             )
         )
-        if outcome.verdict != "refused":
-            self.write(self._info(f"done: {command}"))
+        if outcome.verdict not in ("refused", "duplicate"):
+            numbers = ", ".join(f"#{c.number}" for c in outcome.cases)
+            self.write(self._info(f"done: {command}" + (f" (case {numbers})" if numbers else "")))
 
 
 async def read_lines(prompt: Callable[[], str]) -> AsyncIterator[str]:

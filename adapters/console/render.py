@@ -67,8 +67,9 @@ def action_text(action: Action, *, bot_name: str, color: bool) -> str:
     return f"{head}\n{body}" if body else head
 
 
-def case_text(case: Case, *, color: bool) -> str:
-    """A case as the mod-log pane shows it."""
+def case_text(case: Case, *, color: bool, changed: str = "", alert: str = "") -> str:
+    """A case as the mod-log pane shows it (`changed`: "updated" when shown again)."""
     text = indent(render_text(case), "  │ ")
     head = "[mod-log]" + (" PRIORITY" if case.priority else "")
+    head += "".join(f" ({w})" for w in (changed, alert) if w)
     return paint(f"{head}\n{text}", "priority" if case.priority else "modlog", color=color)

@@ -33,11 +33,14 @@ COMMANDS = {
     "yes": "answer yes to 'end this thread?' (the button)",
     "no": "answer no to 'end this thread?' (the button)",
     "case": "N: show a case (moderators)",
-    "cases": "list recent cases (moderators)",
-    "unlock": "[THREAD] [note]: reopen a locked or ended thread (moderators)",
-    "uphold": "CASE [note]: uphold a lock (moderators)",
+    "cases": "[all]: the review queue, priority first (all: every recent case) (moderators)",
+    "ack": "CASE [reason]: acknowledge a case: you have taken it up (moderators)",
+    "resolve": "CASE [reason]: resolve a case: it leaves the queue (moderators)",
+    "lock": "[THREAD] REASON: close a thread; the user reads the reason (moderators)",
+    "unlock": "[THREAD] [reason]: reopen a locked or ended thread (moderators)",
+    "uphold": "[CASE|THREAD] [reason]: keep a closed thread closed (moderators)",
     "note": "[CASE] TEXT: add a note to a case or the current thread (moderators)",
-    "pardon": "USER [note]: earlier locks stop counting towards repeat locks (moderators)",
+    "pardon": "USER|CASE [note]: earlier locks stop counting towards repeat locks (moderators)",
     "quit": "leave the console",
 }
 

@@ -1,8 +1,8 @@
 """Buttons whose custom ids carry their own state, so they keep working after a restart.
 
 A view registered in memory dies with the process; a mod-log case may be reviewed days later. Each
-button's custom id names what it does and to what (`tk:unlock:12`, `tk:end:yes:<user>`,
-`tk:appeal:<user>`, `tk:branch:<user>`), and a
+button's custom id names what it does and to what (`tk:unlock:12`, `tk:resolve:12`,
+`tk:end:yes:<user>`, `tk:appeal:<user>`, `tk:branch:<user>`), and a
 `DynamicItem` template matches it on any message, old or new. The items hold no logic: a click is
 passed to the client's `clicks` handler (the service), which checks who clicked and acts.
 """
@@ -17,11 +17,15 @@ import discord
 
 log = logging.getLogger(__name__)
 
-CaseVerb = Literal["unlock", "uphold", "note"]
+CaseVerb = Literal["unlock", "uphold", "note", "ack", "resolve", "close", "pardon"]
 
 _LABELS: dict[str, tuple[str, discord.ButtonStyle]] = {
     "unlock": ("Unlock", discord.ButtonStyle.success),
     "uphold": ("Uphold", discord.ButtonStyle.danger),
+    "ack": ("Acknowledge", discord.ButtonStyle.primary),
+    "resolve": ("Resolve", discord.ButtonStyle.success),
+    "close": ("Close thread", discord.ButtonStyle.danger),
+    "pardon": ("Pardon", discord.ButtonStyle.secondary),
     "note": ("Note", discord.ButtonStyle.secondary),
 }
 
@@ -65,9 +69,9 @@ def _handler(interaction: discord.Interaction[Any]) -> ClickHandler | None:
 
 class CaseButton(
     discord.ui.DynamicItem[discord.ui.Button[discord.ui.View]],
-    template=r"tk:(?P<verb>unlock|uphold|note):(?P<case>[0-9]{1,12})",
+    template=r"tk:(?P<verb>unlock|uphold|note|ack|resolve|close|pardon):(?P<case>[0-9]{1,12})",
 ):
-    """Unlock, Uphold or Note on one mod-log case."""
+    """A moderator's button on one mod-log case (Unlock, Uphold, Acknowledge, Resolve, ...)."""
 
     def __init__(self, verb: CaseVerb, case: int) -> None:
         label, style = _LABELS[verb]

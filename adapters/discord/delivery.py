@@ -5,11 +5,14 @@ another process's shard are carried out all the same. Each post carries a nonce 
 runtime's idempotency key. A streamed reply is one message edited at most about once a second per
 thread (`Throttle`), continued in a new one at 2,000 characters; a lock posts its notice with the
 Appeal button, then locks and archives the thread; a case is one embed in its own server's mod
-log. A private answer goes back to the interaction that asked when it is being handled in this
-task (`ANSWERING`, `APPEALING`, set by the interactions), otherwise by DM.
+log, and a change to it (its state, one more grouped signal) edits that embed in place, with a
+short new message that pings the moderator role again when the core says the ping is due. A
+private answer goes back to the interaction that asked when it is being handled in this task
+(`ANSWERING`, `APPEALING`, set by the interactions), otherwise by DM.
 
 Nothing the model or a user writes may ping anyone: mentions are off client-wide and the one
-exception, the moderator role on a priority case, is allowed on that single message.
+exception, the moderator role on a priority case, is allowed on that case's message and on the
+renewed alert about it, which quotes nothing anyone wrote.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ import discord
 from adapters.discord import render
 from adapters.discord.client import ThreadkeeperClient, discord_errors
 from adapters.discord.intake import Hosting, Threads
-from bot import notices
+from bot.config import DiscordServer
 from bot.errors import DeliveryError, PermissionMissing
 from bot.records import Action, Case, ThreadRef
 
@@ -171,20 +174,22 @@ class Delivery:
 
     async def perform(
         self, action: Action, *, key: str, case: Case | None = None, retry: bool = False
-    ) -> None:
-        """Carry out one fixed-text action on Discord."""
+    ) -> str | None:
+        """Carry out one fixed-text action on Discord; for a case, where it is shown."""
         kind = action.kind
         ref = action.thread
         if kind == "ignored":
-            return  # Discord keeps the thread locked; the core has already refused the turn
+            return None  # Discord keeps the thread locked; the core has already refused the turn
         if kind == "case":
-            await self._post_case(case, key=key, ref=ref)
-            return
-        text = notices.for_platform(
-            action.text,
-            policy_command=render.POLICY_COMMAND,
-            branch_command=render.BRANCH_COMMAND,
-        )
+            return await self._post_case(case, key=key, ref=ref)
+        if kind == "case_update":
+            return await self._update_case(case, key=key, ref=ref, ping=action.priority)
+        await self._perform(action, key=key, case=case, text=render.for_discord(action.text))
+        return None
+
+    async def _perform(self, action: Action, *, key: str, case: Case | None, text: str) -> None:
+        kind = action.kind
+        ref = action.thread
         answering = ANSWERING.get()
         if kind == "notice" and answering is not None and answering[1] == ref.key:
             interaction = answering[0]
@@ -210,7 +215,10 @@ class Delivery:
             await self._post(ref, text, key=key, view=render.confirm_view(user_id=action.user_id))
             return
         if kind == "lock" and action.user_id:
-            await self._post(ref, text, key=key, view=render.appeal_view(user_id=action.user_id))
+            # A moderator's closing cannot be continued from before; the bot's can.
+            branch = case is None or case.kind != "mod_lock"
+            view = render.appeal_view(user_id=action.user_id, branch=branch)
+            await self._post(ref, text, key=key, view=view)
             await self._close(ref)
             return
         await self._post(ref, text, key=key)
@@ -232,15 +240,11 @@ class Delivery:
             with discord_errors(f"lock thread {ref.thread}", forbidden="Manage Threads"):
                 raise exc
 
-    async def _post_case(self, case: Case | None, *, key: str, ref: ThreadRef) -> None:
-        """One embed in the mod log of the case's own server."""
+    async def _post_case(self, case: Case | None, *, key: str, ref: ThreadRef) -> str:
+        """One embed in the mod log of the case's own server; returns "channel/message"."""
         if case is None:
             raise DeliveryError("a case action came without its case", retryable=False)
-        workspace = next((w for w in (case.workspace, ref.workspace) if w.isdigit()), None)
-        if workspace is None:
-            raise DeliveryError(f"case #{case.number} names no Discord server", retryable=False)
-        guild_id = int(workspace)
-        server = await self.hosting.server_of(guild_id)
+        guild_id, server = await self._case_server(case, ref)
         # A partial channel needs no cache: the case is posted over REST even when the server is
         # on a shard this process does not hold.
         channel = self.client.get_partial_messageable(server.mod_log_channel, guild_id=guild_id)
@@ -248,7 +252,7 @@ class Delivery:
         ping = server.ping_on_crisis and role and case.priority
         with discord_errors("post to the mod-log channel", forbidden="Send Messages, Embed Links"):
             if ping:
-                await channel.send(
+                message = await channel.send(
                     content=render.crisis_ping(role, case),
                     embed=render.case_embed(case),
                     view=render.case_view(case),
@@ -259,9 +263,68 @@ class Delivery:
                     ),
                 )
             else:
-                await channel.send(
+                message = await channel.send(
                     embed=render.case_embed(case), view=render.case_view(case), nonce=nonce(key)
                 )
+        return f"{server.mod_log_channel}/{message.id}"
+
+    async def _update_case(
+        self, case: Case | None, *, key: str, ref: ThreadRef, ping: bool
+    ) -> str | None:
+        """Show a changed case by editing its embed in place (posting it anew if it is gone).
+
+        With `ping`, a short message pings the moderator role about it again (the edit itself
+        notifies nobody): the one ping, as on the case's first post.
+        """
+        if case is None:
+            raise DeliveryError("a case update came without its case", retryable=False)
+        guild_id, server = await self._case_server(case, ref)
+        channel_id, _, message_id = case.post.partition("/")
+        post: str | None = None
+        if not (channel_id.isdigit() and message_id.isdigit()):
+            post = await self._post_case(case, key=key, ref=ref)
+        else:
+            channel = self.client.get_partial_messageable(int(channel_id), guild_id=guild_id)
+            message = channel.get_partial_message(int(message_id))
+            gone = False
+            with discord_errors("edit the case in the mod log", forbidden="Send Messages"):
+                try:
+                    await message.edit(embed=render.case_embed(case), view=render.case_view(case))
+                except discord.NotFound:
+                    gone = True
+            if gone:  # someone deleted it from the mod log: show it again
+                post = await self._post_case(case, key=key, ref=ref)
+        role = server.moderator_role
+        if ping and server.ping_on_crisis and role and case.priority:
+            shown = post or case.post
+            where = self.client.get_partial_messageable(server.mod_log_channel, guild_id=guild_id)
+            _, _, shown_id = shown.partition("/")
+            reference = (
+                discord.MessageReference(
+                    message_id=int(shown_id), channel_id=server.mod_log_channel, guild_id=guild_id
+                )
+                if shown_id.isdigit()
+                else None
+            )
+            with discord_errors("ping the moderators again", forbidden="Send Messages"):
+                await where.send(
+                    content=render.crisis_followup(role, case),
+                    nonce=nonce(key, 1),
+                    reference=reference,  # type: ignore[arg-type]
+                    mention_author=False,
+                    allowed_mentions=discord.AllowedMentions(
+                        everyone=False, users=False, roles=[discord.Object(id=role)]
+                    ),
+                )
+        return post
+
+    async def _case_server(self, case: Case, ref: ThreadRef) -> tuple[int, DiscordServer]:
+        """The server whose mod log shows the case."""
+        workspace = next((w for w in (case.workspace, ref.workspace) if w.isdigit()), None)
+        if workspace is None:
+            raise DeliveryError(f"case #{case.number} names no Discord server", retryable=False)
+        guild_id = int(workspace)
+        return guild_id, await self.hosting.server_of(guild_id)
 
     async def stream_reply(self, thread: ThreadRef, chunks: AsyncIterator[str], *, key: str) -> str:
         """Post the reply's first words, then edit as it grows (throttled), splitting at 2,000."""

@@ -1,11 +1,12 @@
-"""Discord's interactions in: buttons, forms and slash commands, from moderators and users.
+"""Discord's interactions in from users: buttons, forms and slash commands, and who may moderate.
 
-Button clicks and slash commands become moderator commands (for moderators of the server the
-click comes from: its own role or Manage Threads, nobody in another server), answers to "end this
-thread?" (from the user who asked), appeals (the Appeal button on a lock notice opens a short
-form; `/appeal` does the same in a closed thread) or a branch (Continue from before). Every answer
-here is private: the core's own answer to a click is routed back to that interaction while it is
-handled in this task (see `delivery.ANSWERING` and `delivery.APPEALING`).
+Button clicks and slash commands become answers to "end this thread?" (from the user who asked),
+appeals (the Appeal button on a lock notice opens a short form; `/appeal` does the same in a
+closed thread), a branch (Continue from before), or a look at `/status` and `/policy`. Who is a
+moderator of the server a click comes from (its own role or Manage Threads, nobody in another
+server) is decided here for `moderation`, which handles the moderators' buttons and commands.
+Every answer here is private: the core's own answer to a click is routed back to that interaction
+while it is handled in this task (see `delivery.APPEALING`).
 """
 
 from __future__ import annotations
@@ -18,12 +19,11 @@ from discord import app_commands
 
 from adapters.discord import render, translate
 from adapters.discord.client import ThreadkeeperClient
-from adapters.discord.components import CaseVerb
-from adapters.discord.delivery import ANSWERING, APPEALING, Appellant
+from adapters.discord.delivery import APPEALING, Appellant
 from adapters.discord.intake import Hosting, Threads
 from bot import notices
 from bot.config import DiscordServer, Settings
-from bot.records import Author, ModCommandKind, ThreadRef
+from bot.records import Author, ThreadRef
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -32,8 +32,6 @@ log = logging.getLogger(__name__)
 APPEAL_CHARS = 500
 #: Said when the core's answer did not come back in this task (a replayed interaction, say).
 APPEAL_RECEIVED = "Sent."
-#: Verdicts of a moderator command that did something.
-DONE_VERDICTS = frozenset({"unlock", "uphold", "note", "pardon", "duplicate"})
 #: The answer to a click or command in a server the bot does not host.
 NOT_HOSTED = "This bot does not moderate this server."
 
@@ -55,12 +53,12 @@ class Interactions:
         self.threads = threads
         self.runtime: Runtime | None = None
 
-    def _interaction_server(self, interaction: discord.Interaction[Any]) -> DiscordServer | None:
+    def interaction_server(self, interaction: discord.Interaction[Any]) -> DiscordServer | None:
         """The configured server an interaction comes from, if any."""
         guild_id = interaction.guild_id
         return None if guild_id is None else self.hosting.hosted(guild_id)
 
-    def _is_moderator(
+    def is_moderator(
         self, interaction: discord.Interaction[Any], server: DiscordServer | None
     ) -> bool:
         """A moderator of this server: its own role, or Manage Threads; nobody in another."""
@@ -72,95 +70,23 @@ class Interactions:
             permissions=interaction.permissions,
         )
 
-    def _author(
-        self, interaction: discord.Interaction[Any], server: DiscordServer | None
-    ) -> Author:
+    def author(self, interaction: discord.Interaction[Any], server: DiscordServer | None) -> Author:
         return translate.author(
             interaction.user,
             moderator_role=server.moderator_role if server is not None else 0,
             permissions=interaction.permissions,
         )
 
-    async def _refused_as_moderator(self, interaction: discord.Interaction[Any]) -> bool:
+    async def refused_as_moderator(self, interaction: discord.Interaction[Any]) -> bool:
         """Answer privately and return True unless a moderator of a hosted server asks."""
-        server = self._interaction_server(interaction)
+        server = self.interaction_server(interaction)
         if server is None:
             await interaction.response.send_message(NOT_HOSTED, ephemeral=True)
             return True
-        if not self._is_moderator(interaction, server):
+        if not self.is_moderator(interaction, server):
             await interaction.response.send_message(notices.NOT_A_MODERATOR, ephemeral=True)
             return True
         return False
-
-    async def on_case_button(
-        self, interaction: discord.Interaction[Any], *, verb: CaseVerb, case: int
-    ) -> None:
-        """Unlock, Uphold or Note on a case: moderators only; each becomes a case itself."""
-        if await self._refused_as_moderator(interaction):
-            return
-        if verb == "note":
-            await interaction.response.send_modal(NoteModal(handler=self, case=case))
-            return
-        await self.moderate(interaction, command=verb, case=case)
-
-    async def moderate(
-        self,
-        interaction: discord.Interaction[Any],
-        *,
-        command: ModCommandKind,
-        case: int | None = None,
-        thread: ThreadRef | None = None,
-        note: str = "",
-    ) -> None:
-        """Hand a moderator's command to the core and answer the moderator privately."""
-        runtime = self.runtime
-        if runtime is None or interaction.guild_id is None or interaction.channel_id is None:
-            await interaction.response.send_message("Not ready yet.", ephemeral=True)
-            return
-        server = self.hosting.hosted(interaction.guild_id)
-        if server is None:
-            await interaction.response.send_message(NOT_HOSTED, ephemeral=True)
-            return
-        guild = str(interaction.guild_id)
-        if thread is None and case is not None:
-            found = await runtime.store.case(workspace=guild, number=case)
-            if found is None:
-                await interaction.response.send_message(f"No case #{case}.", ephemeral=True)
-                return
-            thread = found.thread
-        origin = translate.channel_ref(
-            guild_id=interaction.guild_id, channel_id=interaction.channel_id
-        )
-        event = translate.mod_command(
-            event_id=interaction.id,
-            moderator=self._author(interaction, server),
-            command=command,
-            at=interaction.created_at,
-            origin=origin,
-            thread=thread,
-            case=case,
-            note=note,
-        )
-        await interaction.response.defer(ephemeral=True, thinking=True)
-        # The core answers a refusal where the command was given (the origin). Notices carried out
-        # in this task (this moderator's own command, and only it) go to the moderator privately.
-        token = ANSWERING.set((interaction, origin.key))
-        try:
-            outcome = await runtime.handle(event)
-        finally:
-            ANSWERING.reset(token)
-        if outcome.verdict == "refused":
-            return  # the refusal went to the moderator as the core's notice
-        if outcome.verdict not in DONE_VERDICTS:
-            await interaction.followup.send(
-                f"Nothing was done ({outcome.verdict.replace('_', ' ')}).", ephemeral=True
-            )
-            return
-        numbers = ", ".join(f"#{c.number}" for c in outcome.cases)
-        done = f"Done: {command}" + (f" (case {numbers})" if numbers else "") + "."
-        if outcome.verdict == "duplicate":
-            done = "That was already done."
-        await interaction.followup.send(done, ephemeral=True)
 
     async def on_end_button(
         self, interaction: discord.Interaction[Any], *, confirmed: bool, user_id: str
@@ -172,8 +98,8 @@ class Interactions:
                 "Only the person who asked to end this thread can answer.", ephemeral=True
             )
             return
-        ref = await self._interaction_thread(interaction)
-        server = self._interaction_server(interaction)
+        ref = await self.interaction_thread(interaction)
+        server = self.interaction_server(interaction)
         if runtime is None or ref is None or server is None:
             await interaction.response.send_message("This only works in a thread.", ephemeral=True)
             return
@@ -183,7 +109,7 @@ class Interactions:
             translate.end_confirmation(
                 event_id=interaction.id,
                 thread=ref,
-                author=self._author(interaction, server),
+                author=self.author(interaction, server),
                 confirmed=confirmed,
                 at=interaction.created_at,
             )
@@ -196,7 +122,7 @@ class Interactions:
         if str(interaction.user.id) != user_id:
             await interaction.response.send_message(notices.APPEAL_NOT_YOURS, ephemeral=True)
             return
-        ref = await self._interaction_thread(interaction)
+        ref = await self.interaction_thread(interaction)
         if ref is None:
             await interaction.response.send_message(
                 "Use this inside the thread that was closed.", ephemeral=True
@@ -216,9 +142,9 @@ class Interactions:
         if str(interaction.user.id) != user_id:
             await interaction.response.send_message(notices.BRANCH_NOT_YOURS, ephemeral=True)
             return
-        ref = await self._interaction_thread(interaction)
+        ref = await self.interaction_thread(interaction)
         guild_id = interaction.guild_id
-        server = self._interaction_server(interaction)
+        server = self.interaction_server(interaction)
         if runtime is None or ref is None or guild_id is None or server is None:
             await interaction.response.send_message(
                 "Use this inside the thread that was closed.", ephemeral=True
@@ -257,7 +183,7 @@ class Interactions:
             new_thread=translate.thread_ref(
                 guild_id=guild_id, parent_id=parent.id, thread_id=thread.id
             ),
-            author=self._author(interaction, server),
+            author=self.author(interaction, server),
             at=interaction.created_at,
         )
         asker = Appellant(interaction=interaction, user_id=user_id)
@@ -275,7 +201,7 @@ class Interactions:
     async def appeal_here(self, interaction: discord.Interaction[Any], statement: str) -> None:
         """`/appeal` inside a closed thread: the same as the form behind the Appeal button."""
         await self.appeal(
-            interaction, thread=await self._interaction_thread(interaction), statement=statement
+            interaction, thread=await self.interaction_thread(interaction), statement=statement
         )
 
     async def appeal(
@@ -295,7 +221,7 @@ class Interactions:
         event = translate.appeal(
             event_id=interaction.id,
             thread=thread,
-            author=self._author(interaction, server),
+            author=self.author(interaction, server),
             statement=statement[:APPEAL_CHARS],
             at=interaction.created_at,
         )
@@ -309,7 +235,7 @@ class Interactions:
         if not appellant.answered:
             await interaction.followup.send(APPEAL_RECEIVED, ephemeral=True)
 
-    async def _interaction_thread(self, interaction: discord.Interaction[Any]) -> ThreadRef | None:
+    async def interaction_thread(self, interaction: discord.Interaction[Any]) -> ThreadRef | None:
         channel = interaction.channel
         if interaction.guild_id is None or interaction.channel_id is None or channel is None:
             return None
@@ -322,70 +248,21 @@ class Interactions:
 
     async def thread_status(self, interaction: discord.Interaction[Any]) -> None:
         """`/status`: the thread's state, for its user and for moderators."""
-        ref = await self._interaction_thread(interaction)
+        ref = await self.interaction_thread(interaction)
         state = await self.runtime.store.load_thread(ref.key) if ref and self.runtime else None
         if state is None:
             await interaction.response.send_message(
                 "Use this inside a thread I host.", ephemeral=True
             )
             return
-        server = self._interaction_server(interaction)
-        if state.owner != str(interaction.user.id) and not self._is_moderator(interaction, server):
+        server = self.interaction_server(interaction)
+        if state.owner != str(interaction.user.id) and not self.is_moderator(interaction, server):
             await interaction.response.send_message(
                 "Only the thread's user and moderators can see its status.", ephemeral=True
             )
             return
         await interaction.response.send_message(
-            render.status_text(
-                status=state.status,
-                strikes=state.strikes,
-                redirects_before_lock=self.settings.policy.redirects_before_lock,
-                turns=state.turns,
-            ),
-            ephemeral=True,
-        )
-
-    async def show_case(self, interaction: discord.Interaction[Any], number: int) -> None:
-        """`/case`: one case, privately, for moderators of this server."""
-        if await self._refused_as_moderator(interaction):
-            return
-        case = None
-        if self.runtime is not None and interaction.guild_id is not None:
-            case = await self.runtime.store.case(workspace=str(interaction.guild_id), number=number)
-        if case is None:
-            await interaction.response.send_message(f"No case #{number}.", ephemeral=True)
-            return
-        await interaction.response.send_message(
-            embed=render.case_embed(case), view=render.case_view(case), ephemeral=True
-        )
-
-    async def unlock_here(self, interaction: discord.Interaction[Any]) -> None:
-        """`/unlock` inside a thread: moderators only."""
-        if await self._refused_as_moderator(interaction):
-            return
-        ref = await self._interaction_thread(interaction)
-        if ref is None:
-            await interaction.response.send_message("Use this inside a thread.", ephemeral=True)
-            return
-        await self.moderate(interaction, command="unlock", thread=ref)
-
-
-class NoteModal(discord.ui.Modal, title="Add a note to the case"):
-    """The text of a moderator's note."""
-
-    text: discord.ui.TextInput[NoteModal] = discord.ui.TextInput(
-        label="Note", style=discord.TextStyle.paragraph, max_length=1000
-    )
-
-    def __init__(self, *, handler: Interactions, case: int) -> None:
-        super().__init__(timeout=900)
-        self._handler = handler
-        self._case = case
-
-    async def on_submit(self, interaction: discord.Interaction[Any], /) -> None:
-        """The note becomes a moderator command (and so a case)."""
-        await self._handler.moderate(
-            interaction, command="note", case=self._case, note=self.text.value
+            render.status_text(state, policy=self.settings.policy), ephemeral=True
         )
 
 
@@ -423,15 +300,6 @@ def add_commands(interactions: Interactions) -> None:
     @tree.command(name="status", description="This thread's status and redirected requests")
     async def status(interaction: discord.Interaction[Any]) -> None:
         await interactions.thread_status(interaction)
-
-    @tree.command(name="case", description="Show a moderation case (moderators)")
-    @app_commands.describe(number="The case number")
-    async def case(interaction: discord.Interaction[Any], number: int) -> None:
-        await interactions.show_case(interaction, number)
-
-    @tree.command(name="unlock", description="Reopen this thread (moderators)")
-    async def unlock(interaction: discord.Interaction[Any]) -> None:
-        await interactions.unlock_here(interaction)
 
     @tree.command(name="appeal", description="Ask the moderators to reopen this closed thread")
     @app_commands.describe(statement="Why should the moderators reopen this thread?")

@@ -8,12 +8,15 @@ prose, so a split inside a fence closes it and the next piece reopens it with th
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
 import discord
 
-from adapters.discord.components import CaseButton, EndButton, LockNoticeButton
+from adapters.discord.components import CaseButton, CaseVerb, EndButton, LockNoticeButton
+from bot import notices, review
+from bot.config import PolicySettings
 from bot.modlog import TITLES, cut
-from bot.records import CATEGORY_WORDS, Case
+from bot.records import CATEGORY_WORDS, Case, ThreadState
 
 log = logging.getLogger(__name__)
 
@@ -21,9 +24,24 @@ log = logging.getLogger(__name__)
 MESSAGE_LIMIT = 2000
 #: How long an excerpt may be in a case embed (the store keeps longer ones).
 EXCERPT_CHARS = 200
+#: Cases `/cases` lists before it says how many more there are.
+QUEUE_LINES = 15
 #: Where a notice names the criteria: the slash command anyone can run.
 POLICY_COMMAND = "`/policy`"
 BRANCH_COMMAND = "press **Continue from before** below"
+#: How a notice says to appeal: the button on the lock notice, or the slash command.
+APPEAL_COMMAND = "press **Appeal** under the closing notice, or use `/appeal` in the thread"
+
+
+def for_discord(text: str) -> str:
+    """A fixed text with Discord's commands and buttons filled in."""
+    return notices.for_platform(
+        text,
+        policy_command=POLICY_COMMAND,
+        branch_command=BRANCH_COMMAND,
+        appeal_command=APPEAL_COMMAND,
+    )
+
 
 _FENCE = "```"
 _CLOSE = "\n" + _FENCE
@@ -133,6 +151,16 @@ def case_embed(case: Case) -> discord.Embed:
         embed.add_field(name="By", value=_who(case.actor), inline=True)
     if case.refers_to is not None:
         embed.add_field(name="Refers to", value=f"case #{case.refers_to}", inline=True)
+    if case.signals > 1:
+        latest = case.updated_at or case.created_at
+        embed.add_field(
+            name="Signals",
+            value=f"{case.signals} (latest {discord.utils.format_dt(latest, 'R')})",
+            inline=True,
+        )
+    state = case_state(case)
+    if state:
+        embed.add_field(name="State", value=state, inline=False)
     if case.excerpts:
         lines: list[str] = []
         used = 0
@@ -147,17 +175,52 @@ def case_embed(case: Case) -> discord.Embed:
     return embed
 
 
-#: Case kinds about a closure a moderator may reverse or confirm (an appeal asks for just that).
-REVIEWABLE = frozenset({"lock", "end", "delivery_failure", "repeat_locks", "appeal"})
+def case_state(case: Case) -> str:
+    """Where a waiting case stands, for its embed ("" for a record, which never waited)."""
+    if case.kind not in review.NEEDS_REVIEW:
+        return ""
+    if case.status == "open":
+        return "Open: waiting for a moderator"
+    who = f" by {_who(case.status_by)}" if case.status_by else ""
+    why = (
+        f": {discord.utils.escape_mentions(cut(case.status_reason, 500))}"
+        if case.status_reason
+        else ""
+    )
+    return f"{case.status.capitalize()}{who}{why}"
+
+
+#: The decisions each kind of case offers while it waits (Acknowledge is added while it is open).
+DECISIONS: dict[str, tuple[CaseVerb, ...]] = {
+    "lock": ("unlock", "uphold"),
+    "appeal": ("unlock", "uphold"),
+    "crisis": ("resolve", "close"),
+    "harmful_in_crisis": ("resolve", "close"),
+    "repeat_locks": ("resolve", "pardon"),
+    "delivery_failure": ("resolve",),
+}
+
+
+def case_buttons(case: Case) -> list[CaseVerb]:
+    """The buttons a case offers now: its decisions while it waits, Note always."""
+    verbs: list[CaseVerb] = []
+    if case.waiting and case.thread is not None:
+        verbs.extend(DECISIONS.get(case.kind, ()))
+    elif case.waiting:
+        verbs.extend(v for v in DECISIONS.get(case.kind, ()) if v in ("resolve", "pardon"))
+    if case.waiting and case.status == "open":
+        verbs.append("ack")
+    if case.kind == "end" and case.thread is not None:
+        verbs.append("unlock")  # the user ended it; a moderator may reopen it for them
+    verbs.append("note")
+    return verbs
 
 
 def case_view(case: Case) -> discord.ui.View:
-    """Unlock and Uphold on closures, Note on every case; ids encode the case, so they persist."""
+    """The case's buttons; their ids encode the case, so they work after a restart."""
     view = discord.ui.View(timeout=None)
-    if case.kind in REVIEWABLE and case.thread is not None:
-        view.add_item(CaseButton.make("unlock", case.number))
-        view.add_item(CaseButton.make("uphold", case.number))
-    view.add_item(CaseButton.make("note", case.number))
+    for verb in case_buttons(case):
+        view.add_item(CaseButton.make(verb, case.number))
     return view
 
 
@@ -169,11 +232,12 @@ def confirm_view(*, user_id: str) -> discord.ui.View:
     return view
 
 
-def appeal_view(*, user_id: str) -> discord.ui.View:
-    """Appeal and Continue from before on a lock notice, for the locked user only."""
+def appeal_view(*, user_id: str, branch: bool = True) -> discord.ui.View:
+    """Appeal (and Continue from before, unless a moderator closed it) for the locked user only."""
     view = discord.ui.View(timeout=None)
     view.add_item(LockNoticeButton.make("appeal", user_id=user_id))
-    view.add_item(LockNoticeButton.make("branch", user_id=user_id))
+    if branch:
+        view.add_item(LockNoticeButton.make("branch", user_id=user_id))
     return view
 
 
@@ -182,15 +246,54 @@ def crisis_ping(role_id: int, case: Case) -> str:
     return f"<@&{role_id}> case #{case.number}: {TITLES.get(case.kind, case.kind)}"
 
 
-def status_text(*, status: str, strikes: int, redirects_before_lock: int, turns: int) -> str:
-    """What `/status` says about a thread."""
-    state = {
-        "open": "open",
-        "warned": "open, with a warning given: one more harmful request closes it",
-        "locked": "locked",
-        "ended": "ended at the user's request",
-    }.get(status, status)
+def status_text(state: ThreadState, *, policy: PolicySettings) -> str:
+    """What `/status` says about a thread: its state and the advice true in that state."""
+    p = policy
+    return for_discord(
+        notices.thread_status(
+            status=state.status,
+            strikes=state.strikes,
+            redirects_before_lock=p.redirects_before_lock,
+            turns=state.turns,
+            benign_streak=state.benign_streak,
+            clear_after=p.benign_turns_to_clear_strike,
+            pending_end=state.pending_end_by is not None,
+            category_limits=bool(p.category_redirects),
+            closed_by_moderator=bool(state.closed_by),
+        )
+    )
+
+
+def queue_text(cases: list[Case], *, now: datetime, guild: str) -> str:
+    """`/cases`: the review queue, priority first, each case linked where it is shown."""
+    waiting = review.queue(cases)
+    if not waiting:
+        return "The review queue is empty: nothing waits for a moderator."
+    lines = []
+    for c in waiting[:QUEUE_LINES]:
+        mark = "🔴" if c.priority else "•"
+        count = f" ({c.signals} signals)" if c.signals > 1 else ""
+        taken = f", acknowledged by {_who(c.status_by)}" if c.status == "acknowledged" else ""
+        where = c.post.split("/")
+        title = f"#{c.number} {TITLES.get(c.kind, c.kind)}"
+        if len(where) == 2 and all(p.isdigit() for p in where):
+            title = f"[{title}](https://discord.com/channels/{guild}/{where[0]}/{where[1]})"
+        lines.append(
+            f"{mark} {title}{count}: {_who(c.user_id)}, waiting {review.age(c, now)}{taken}"
+        )
+    if len(waiting) > QUEUE_LINES:
+        lines.append(f"… and {len(waiting) - QUEUE_LINES} more (`python -m bot cases` lists all)")
+    priority = sum(1 for c in waiting if c.priority)
+    head = f"**{len(waiting)} case{'s' if len(waiting) != 1 else ''} waiting**" + (
+        f", {priority} priority" if priority else ""
+    )
+    text = head + "\n" + "\n".join(lines)
+    return text if len(text) <= MESSAGE_LIMIT else text[: MESSAGE_LIMIT - 1] + "…"
+
+
+def crisis_followup(role_id: int, case: Case) -> str:
+    """The renewed ping about a grouped crisis case (the case itself is edited in place)."""
     return (
-        f"This thread is {state}. Redirected requests: {strikes} "
-        f"(the warning comes at {redirects_before_lock}). Turns so far: {turns}."
+        f"<@&{role_id}> case #{case.number} has {case.signals} signals now: "
+        f"{TITLES.get(case.kind, case.kind)}. The case above is updated."
     )

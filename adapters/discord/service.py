@@ -16,12 +16,13 @@ from typing import Any
 import discord
 
 from adapters.discord import client as connection
-from adapters.discord import translate
+from adapters.discord import moderation, translate
 from adapters.discord.client import LOGIN_BACKOFF, make_client
 from adapters.discord.components import DYNAMIC_ITEMS, CaseVerb
 from adapters.discord.delivery import EDIT_INTERVAL, Delivery, Throttle
 from adapters.discord.intake import Hosting, Intake, Threads
 from adapters.discord.interactions import Interactions, add_commands
+from adapters.discord.moderation import Moderation
 from bot.adapter import ALL_ACTIONS
 from bot.config import DiscordServer, DiscordSettings, Settings
 from bot.records import Action, Case, ThreadRef
@@ -58,6 +59,7 @@ class DiscordService:
         self.interactions = Interactions(
             client=self.client, settings=settings, hosting=self.hosting, threads=self.threads
         )
+        self.moderation = Moderation(base=self.interactions)
         self.delivery = Delivery(
             client=self.client,
             hosting=self.hosting,
@@ -101,6 +103,7 @@ class DiscordService:
         self._setup_done = True
         self.client.add_dynamic_items(*DYNAMIC_ITEMS)
         add_commands(self.interactions)  # every process runs the commands of its shards' servers
+        moderation.add_commands(self.moderation)
         await connection.sync_commands(self.client, config=self.config)
 
     async def login(self) -> None:
@@ -164,8 +167,8 @@ class DiscordService:
     async def on_case_button(
         self, interaction: discord.Interaction[Any], *, verb: CaseVerb, case: int
     ) -> None:
-        """Unlock, Uphold or Note on a case: moderators only; each becomes a case itself."""
-        await self.interactions.on_case_button(interaction, verb=verb, case=case)
+        """A moderator's button on a case (Unlock, Resolve, Acknowledge, ...): moderators only."""
+        await self.moderation.on_case_button(interaction, verb=verb, case=case)
 
     async def on_end_button(
         self, interaction: discord.Interaction[Any], *, confirmed: bool, user_id: str
@@ -189,9 +192,9 @@ class DiscordService:
 
     async def perform(
         self, action: Action, *, key: str, case: Case | None = None, retry: bool = False
-    ) -> None:
-        """Carry out one fixed-text action on Discord."""
-        await self.delivery.perform(action, key=key, case=case, retry=retry)
+    ) -> str | None:
+        """Carry out one fixed-text action on Discord; for a case, where it is shown."""
+        return await self.delivery.perform(action, key=key, case=case, retry=retry)
 
     async def stream_reply(self, thread: ThreadRef, chunks: AsyncIterator[str], *, key: str) -> str:
         """Post the reply's first words, then edit as it grows (throttled), splitting at 2,000."""

@@ -125,6 +125,7 @@ def mod_command(
     thread: ThreadRef | None = None,
     case: int | None = None,
     note: str = "",
+    user_id: str | None = None,
 ) -> ModCommand:
     """A click or slash command by a moderator."""
     return ModCommand(
@@ -136,6 +137,7 @@ def mod_command(
         thread=thread,
         case=case,
         note=note,
+        user_id=user_id,
     )
 
 

@@ -25,7 +25,6 @@ import logging
 import time
 from collections import deque
 from collections.abc import AsyncIterator, Callable, Mapping, Sequence
-from dataclasses import replace
 from typing import Any, Final
 
 import aiohttp
@@ -34,10 +33,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack import render
 from adapters.slack.client import Lru, Names, delivery_error, error_data, slack_errors
+from adapters.slack.modlog import ModLog
 from bot import notices
 from bot.config import SlackSettings
 from bot.errors import DeliveryError, UnsupportedAction
-from bot.records import Action, Case, ThreadRef
+from bot.records import Action, Case, ModCommand, ThreadRef
 from bot.runtime import HANDLING, Runtime
 
 log = logging.getLogger(__name__)
@@ -116,30 +116,49 @@ class Delivery:
         self._reminded = Lru()
         self._done_notices = Lru()
         self.policy_command = f"`{self.slack.slash_command} policy`"
+        self.modlog = ModLog(delivery=self, client=client, slack=slack, names=names)
 
     # --- actions ----------------------------------------------------------------------------------
 
     async def perform(
         self, action: Action, *, key: str, case: Case | None = None, retry: bool = False
-    ) -> None:
+    ) -> str | None:
         """Post a notice, close or reopen a thread, post a case, or ask to confirm an end.
 
         Slack has no idempotency key: every post carries message metadata naming `key` and its
-        piece, and with `retry` the pieces an earlier attempt already posted are skipped.
+        piece, and with `retry` the pieces an earlier attempt already posted are skipped. For a
+        case (posted, or changed in place) returns where it is shown ("channel/ts").
         """
         thread = action.thread
         kind = action.kind
-        if kind == "case":
+        if kind in ("case", "case_update"):
             if case is None:
-                raise UnsupportedAction("a case action without its case")
-            await self._post_case(case, priority=action.priority, key=key, retry=retry)
-            return
+                raise UnsupportedAction(f"a {kind} action without its case")
+            if kind == "case":
+                return await self.modlog.post(case, priority=action.priority, key=key, retry=retry)
+            return await self.modlog.update(case, ping=action.priority, key=key, retry=retry)
         if kind == "ignored":
-            await self._remind(thread)
-            return
-        text = notices.for_platform(
-            action.text, policy_command=self.policy_command, branch_command=render.BRANCH_COMMAND
-        )
+            await self._remind(thread, action.text)
+            return None
+        text = render.for_slack(action.text, command=self.slack.slash_command)
+        if kind == "notice" and await self._to_moderator(thread, text):
+            return None
+        await self._carry_out(action, text, key=key, case=case, retry=retry)
+        return None
+
+    async def _to_moderator(self, where: ThreadRef, text: str) -> bool:
+        """A notice answering the moderator's own command (a refusal) goes to them alone."""
+        event = HANDLING.get()
+        if not isinstance(event, ModCommand) or event.origin.key != where.key:
+            return False
+        await self.ephemeral(where, user=event.moderator.id, text=text, in_thread=False)
+        return True
+
+    async def _carry_out(
+        self, action: Action, text: str, *, key: str, case: Case | None, retry: bool
+    ) -> None:
+        thread = action.thread
+        kind = action.kind
         if kind == "private_notice":
             await self.ephemeral(thread, user=action.user_id or "", text=text, in_thread=True)
             return
@@ -147,7 +166,7 @@ class Delivery:
             fallback, blocks = render.confirm_message(
                 text, user_id=action.user_id or "", thread=thread
             )
-            await self._post_owed(
+            await self.post_owed(
                 thread.channel,
                 [(fallback, blocks)],
                 thread_ts=thread.thread,
@@ -162,14 +181,20 @@ class Delivery:
             pieces = [
                 (
                     piece,
-                    # The lock notice's last piece carries the Appeal button for the locked user.
-                    render.lock_notice(piece, user_id=action.user_id, thread=thread)
+                    # The lock notice's last piece carries the Appeal button for the locked user
+                    # (and Continue from before, unless a moderator closed the thread).
+                    render.lock_notice(
+                        piece,
+                        user_id=action.user_id,
+                        thread=thread,
+                        branch=case is None or case.kind != "mod_lock",
+                    )
                     if kind == "lock" and action.user_id and n == len(texts)
                     else None,
                 )
                 for n, piece in enumerate(texts, start=1)
             ]
-            await self._post_owed(
+            await self.post_owed(
                 thread.channel,
                 pieces,
                 thread_ts=thread.thread,
@@ -190,8 +215,12 @@ class Delivery:
         thread_ts: str | None = None,
         blocks: Sequence[Mapping[str, Any]] | None = None,
         metadata: Mapping[str, Any] | None = None,
+        broadcast: bool = False,
     ) -> str:
-        """One chat.postMessage (links not unfurled); the new message's ts."""
+        """One chat.postMessage (links not unfurled); the new message's ts.
+
+        `broadcast` shows a reply in the channel too (reply_broadcast), so people see it.
+        """
         async with slack_errors("chat.postMessage"):
             resp = await self.client.chat_postMessage(
                 channel=channel,
@@ -201,10 +230,11 @@ class Delivery:
                 unfurl_links=False,
                 unfurl_media=False,
                 metadata=dict(metadata) if metadata else None,
+                reply_broadcast=True if broadcast and thread_ts else None,
             )
         return str(resp.get("ts") or "")
 
-    async def _post_owed(
+    async def post_owed(
         self,
         channel: str,
         pieces: Sequence[tuple[str, Sequence[Mapping[str, Any]] | None]],
@@ -212,19 +242,20 @@ class Delivery:
         thread_ts: str | None,
         payload: Mapping[str, Any],
         retry: bool,
-    ) -> None:
+    ) -> list[str]:
         """Post an owed action's pieces (text, blocks), each marked with `payload` and its number.
 
         Slack has no idempotency key, so the mark is message metadata; with `retry` the earlier
         attempt's pieces are looked up first and skipped, so a crash between pieces (or after
         Slack took a post whose answer was lost) re-posts only what is missing. Without `retry`
-        nothing is looked up: one call per piece.
+        nothing is looked up: one call per piece. Returns the ts of each piece posted now.
         """
         posted = (
-            await self._posted_pieces(channel, thread_ts=thread_ts, payload=payload)
+            await self.posted_pieces(channel, thread_ts=thread_ts, payload=payload)
             if retry
             else frozenset[int]()
         )
+        new: list[str] = []
         for n, (text, blocks) in enumerate(pieces, start=1):
             if n in posted:
                 log.info(
@@ -232,9 +263,14 @@ class Delivery:
                 )
                 continue
             metadata = {"event_type": ACTION_EVENT, "event_payload": {**payload, "piece": n}}
-            await self.post(channel, text, thread_ts=thread_ts, blocks=blocks, metadata=metadata)
+            new.append(
+                await self.post(
+                    channel, text, thread_ts=thread_ts, blocks=blocks, metadata=metadata
+                )
+            )
+        return new
 
-    async def _posted_pieces(
+    async def posted_pieces(
         self,
         channel: str,
         *,
@@ -319,21 +355,21 @@ class Delivery:
                 return
             raise
 
-    async def _remind(self, thread: ThreadRef) -> None:
-        """At most one private "this thread is closed" per user per thread."""
+    async def _remind(self, thread: ThreadRef, text: str) -> None:
+        """At most one private "this thread is closed" (and how to appeal) per user per thread."""
         speaker = _speaker_in(thread)
         if speaker is None:
             log.debug("no speaker for the closed-thread reminder in %s", thread.key)
             return
         if not self._reminded.add(f"{thread.key}|{speaker}"):
             return
-        await self.ephemeral(thread, user=speaker, text=notices.THREAD_CLOSED, in_thread=True)
+        await self.ephemeral(
+            thread, user=speaker, text=text or notices.THREAD_CLOSED, in_thread=True
+        )
 
     async def ephemeral(self, where: ThreadRef, *, user: str, text: str, in_thread: bool) -> None:
         """A message only `user` sees, in the channel of `where` (and its thread if asked)."""
-        text = notices.for_platform(
-            text, policy_command=self.policy_command, branch_command=render.BRANCH_COMMAND
-        )
+        text = render.for_slack(text, command=self.slack.slash_command)
         async with slack_errors("chat.postEphemeral"):
             await self.client.chat_postEphemeral(
                 channel=where.channel,
@@ -341,42 +377,6 @@ class Delivery:
                 text=render.escape(text),
                 thread_ts=where.thread if in_thread and where.thread else None,
             )
-
-    async def _post_case(
-        self, case: Case, *, priority: bool, key: str, retry: bool = False
-    ) -> None:
-        """The case as a top-level mod-log message, marked with `key` (see `_post_owed`)."""
-        channel = self.slack.mod_log_channel
-        if not channel:
-            raise DeliveryError("slack.mod_log_channel is not set", retryable=False)
-        payload = {"key": key, "case": case.number}
-        if retry and await self._posted_pieces(channel, thread_ts=None, payload=payload):
-            log.info(
-                "case %s (%s) is already in the mod log; not posting it again", case.number, key
-            )
-            return
-        permalink = await self._permalink(case.thread) if case.thread else None
-        name = await self._names.of(case.user_id) if case.user_id else None
-        shown = case if not priority or case.priority else _with_priority(case)
-        text, blocks = render.case_message(
-            shown, permalink=permalink, user_name=name if name != case.user_id else None
-        )
-        # Looked up above already: a second lookup could only find the same nothing.
-        await self._post_owed(
-            channel, [(text, blocks)], thread_ts=None, payload=payload, retry=False
-        )
-
-    async def _permalink(self, thread: ThreadRef) -> str | None:
-        try:
-            async with slack_errors("chat.getPermalink"):
-                resp = await self.client.chat_getPermalink(
-                    channel=thread.channel, message_ts=thread.thread
-                )
-        except DeliveryError as exc:
-            log.info("no permalink for %s: %s", thread.key, exc)
-            return None
-        link = resp.get("permalink")
-        return str(link) if link else None
 
     # --- the streamed reply -----------------------------------------------------------------------
 
@@ -419,10 +419,6 @@ class Delivery:
             out = _UpdateOutput(self, thread)
             await out.write(text)
         return out
-
-
-def _with_priority(case: Case) -> Case:
-    return replace(case, priority=True)
 
 
 class _Output:

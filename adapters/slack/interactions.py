@@ -1,10 +1,10 @@
-"""Slack's interactivity in: buttons (block actions), modals (view submissions), the slash command.
+"""Slack's interactivity in from users: buttons, modals, the slash command, and who may moderate.
 
-Each click, submission or command becomes a record for the core (a moderator's command, an end
-confirmation, a branch, an appeal), or is answered here privately when it is not allowed (a button
-pressed by the wrong person, a moderator's command from someone who is not one); a value this bot
-did not write is logged and ignored. Who is a moderator (`Moderators`) is decided here too: the
-configured ids and the members of the moderator user group.
+Each click, submission or command becomes a record for the core (an end confirmation, a branch,
+an appeal), or is answered here privately when it is not allowed (a button pressed by the wrong
+person); a value this bot did not write is logged and ignored. Who is a moderator (`Moderators`)
+is decided here: the configured ids and the members of the moderator user group. The moderators'
+buttons, forms and verbs of the slash command are handled by `moderation`.
 
 Appeals: the lock notice's Appeal button opens a modal; its submission (or `/threadkeeper appeal`)
 becomes an `Appeal` for the core, whose answers reach the user as ephemeral messages.
@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -30,7 +30,7 @@ from adapters.slack.translate import PLATFORM
 from bot import notices
 from bot.config import Settings, SlackSettings
 from bot.errors import DeliveryError
-from bot.records import Author, ModCommandKind, ThreadRef
+from bot.records import Author, ThreadRef
 from bot.runtime import Runtime
 
 log = logging.getLogger(__name__)
@@ -96,126 +96,13 @@ class Interactions:
         self._moderators = moderators
         self._runtime = runtime
         self._clock = clock
+        #: The moderators' verbs of the slash command, and who handles them (`moderation`).
+        self.moderator_verbs: frozenset[str] = frozenset()
+        self.on_moderator_command: (
+            Callable[[AsyncAck, dict[str, Any], str, list[str]], Awaitable[None]] | None
+        ) = None
 
     # --- buttons and modals -----------------------------------------------------------------------
-
-    async def on_mod_button(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        """Unlock, Uphold or Note on a mod-log case: moderators only; each becomes a case."""
-        await ack()
-        action = translate.block_action(body)
-        command = translate.MOD_ACTIONS[str(action.get("action_id"))]
-        button = translate.parse_case_button(str(action.get("value") or ""))
-        user = translate.user_of(body)
-        origin = translate.click_origin(body)
-        if button is None:
-            log.warning("ignoring a mod-log click with a value this bot did not write")
-            return
-        if not await self._moderators.is_moderator(user):
-            log.info("refused %s on case %s by non-moderator %s", command, button.case, user)
-            await self._delivery.ephemeral(
-                origin, user=user, text=notices.NOT_A_MODERATOR, in_thread=False
-            )
-            return
-        if command == "note":
-            metadata = json.dumps(
-                {
-                    "value": action.get("value"),
-                    "channel": origin.channel,
-                    "ts": origin.thread,
-                    "team": origin.workspace,
-                }
-            )
-            async with slack_errors("views.open"):
-                await self._client.views_open(
-                    trigger_id=str(body.get("trigger_id")),
-                    view=render.note_modal(metadata=metadata, case=button.case or 0),
-                )
-            return
-        await self._moderate(
-            command=command,
-            event_id=translate.click_event_id(body),
-            user=user,
-            button=button,
-            origin=origin,
-        )
-
-    async def _moderate(
-        self,
-        *,
-        command: ModCommandKind,
-        event_id: str,
-        user: str,
-        button: translate.CaseButton,
-        origin: ThreadRef,
-        note: str = "",
-    ) -> None:
-        """Run a moderator's command; answer the moderator privately in the mod log."""
-        if command == "unlock":
-            state = (
-                await self._runtime().store.load_thread(button.thread.key)
-                if button.thread
-                else None
-            )
-            if state is None or state.status not in ("locked", "ended"):
-                # The core would post this refusal in the user's thread: keep it private here.
-                await self._delivery.ephemeral(
-                    origin, user=user, text=notices.NOT_CLOSED, in_thread=False
-                )
-                return
-        moderator = Author(id=user, name=await self._names.of(user), is_moderator=True)
-        event = translate.mod_command(
-            event_id=event_id,
-            command=command,
-            moderator=moderator,
-            button=button,
-            origin=origin,
-            at=self._clock(),
-            note=note,
-        )
-        verdict = await handle(self._runtime(), event)
-        if verdict in ("unlock", "uphold", "note", "pardon"):
-            await self._delivery.ephemeral(
-                origin,
-                user=user,
-                text=f"Done: {command}"
-                + (f" on case #{button.case}" if button.case is not None else "")
-                + ". It is logged as a case.",
-                in_thread=False,
-            )
-
-    async def on_note(self, ack: AsyncAck, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """The Note modal's submission: the moderator's text becomes a note case."""
-        user = translate.user_of(body)
-        values = view.get("state", {}).get("values", {})
-        note = str(values.get("note", {}).get("note", {}).get("value") or "").strip()
-        if not note:
-            await ack(response_action="errors", errors={"note": notices.NEEDS_NOTE})
-            return
-        if not await self._moderators.is_moderator(user):
-            await ack(response_action="errors", errors={"note": notices.NOT_A_MODERATOR})
-            return
-        await ack()
-        try:
-            meta = json.loads(view.get("private_metadata") or "{}")
-        except ValueError:
-            meta = {}
-        button = translate.parse_case_button(str(meta.get("value") or ""))
-        if button is None:
-            log.warning("ignoring a note whose modal metadata this bot did not write")
-            return
-        origin = translate.thread_ref(
-            team=str(meta.get("team") or translate.team_of(body)),
-            channel=str(meta.get("channel") or self.slack.mod_log_channel),
-            ts=str(meta.get("ts") or ""),
-        )
-        await self._moderate(
-            command="note",
-            event_id=f"slack-view:{view.get('id')}",
-            user=user,
-            button=button,
-            origin=origin,
-            note=note,
-        )
 
     async def on_end_button(self, ack: AsyncAck, body: dict[str, Any]) -> None:
         """Yes/No on "end this thread?": only the user who asked may answer."""
@@ -347,8 +234,8 @@ class Interactions:
     # --- the slash command ------------------------------------------------------------------------
 
     async def on_command(self, ack: AsyncAck, body: dict[str, Any]) -> None:
-        """`/threadkeeper policy|status|appeal <thread> <why>|case N|unlock <thread>`; answers are
-        ephemeral."""
+        """`/threadkeeper policy|status|appeal <thread> <why>`, and the moderators' verbs (handed
+        to `moderation`); answers are ephemeral."""
         cmd = translate.parse_slash(str(body.get("text") or ""))
         user = translate.user_of(body)
         team = translate.team_of(body)
@@ -384,41 +271,8 @@ class Interactions:
                 statement=statement[: translate.APPEAL_LIMIT],
             )
             return
-        if cmd.verb in ("case", "unlock") and not await self._moderators.is_moderator(user):
-            await ack(response_type="ephemeral", text=notices.NOT_A_MODERATOR)
-            return
-        if cmd.verb == "case":
-            number = translate.case_number(cmd.args[0]) if cmd.args else None
-            case = (
-                await self._runtime().store.case(workspace=team, number=number)
-                if number is not None
-                else None
-            )
-            await ack(
-                response_type="ephemeral",
-                text=render.case_text(case) if case else f"Usage: `{name} case N`",
-            )
-            return
-        if cmd.verb == "unlock":
-            target = (
-                translate.thread_target(cmd.args[0], team=team, channel=channel)
-                if cmd.args
-                else None
-            )
-            if target is None:
-                await ack(
-                    response_type="ephemeral", text=f"Usage: `{name} unlock <thread link or ts>`"
-                )
-                return
-            await ack(response_type="ephemeral", text="Unlocking…")
-            await self._moderate(
-                command="unlock",
-                event_id=f"slack-command:{body.get('trigger_id')}",
-                user=user,
-                button=translate.CaseButton(case=None, thread=target),
-                origin=target,
-                note=" ".join(cmd.args[1:]),
-            )
+        if cmd.verb in self.moderator_verbs and self.on_moderator_command is not None:
+            await self.on_moderator_command(ack, body, cmd.verb, list(cmd.args))
             return
         await ack(response_type="ephemeral", text=render.help_text(name))
 
@@ -439,5 +293,5 @@ class Interactions:
         if state.owner != user and not await self._moderators.is_moderator(user):
             return "You can see the status of your own threads only."
         return render.status_text(
-            state, redirects_before_lock=self.settings.policy.redirects_before_lock
+            state, policy=self.settings.policy, command=self.slack.slash_command
         )

@@ -16,24 +16,34 @@ message's `markdown_text` takes 12,000 per call.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from typing import Any
 
 from adapters.slack.translate import (
+    ACTION_ACK,
     ACTION_APPEAL,
     ACTION_BRANCH,
+    ACTION_CLOSE,
     ACTION_END_NO,
     ACTION_END_YES,
     ACTION_NOTE,
+    ACTION_PARDON,
+    ACTION_RESOLVE,
     ACTION_UNLOCK,
     ACTION_UPHOLD,
     APPEAL_INPUT,
     APPEAL_LIMIT,
+    REASON_INPUT,
+    REASON_LIMIT,
     VIEW_APPEAL,
+    VIEW_DECIDE,
     VIEW_NOTE,
     appeal_button_value,
     case_button_value,
     end_button_value,
 )
+from bot import notices, review
+from bot.config import PolicySettings
 from bot.modlog import TITLES, cut
 from bot.records import CATEGORY_WORDS, Case, ThreadRef, ThreadState
 
@@ -50,10 +60,40 @@ HEADER_LIMIT = 150
 _SPECIAL_AT = re.compile(r"@(channel|here|everyone)\b", re.IGNORECASE)
 ZWSP = "\u200b"
 
-#: Cases the moderators can reopen or uphold from the log: closings, and appeals against them.
-CLOSING_KINDS = frozenset({"lock", "end", "appeal"})
+#: The decisions each kind of case offers while it waits (Acknowledge is added while it is open).
+DECISIONS: dict[str, tuple[str, ...]] = {
+    "lock": (ACTION_UNLOCK, ACTION_UPHOLD),
+    "appeal": (ACTION_UNLOCK, ACTION_UPHOLD),
+    "crisis": (ACTION_RESOLVE, ACTION_CLOSE),
+    "harmful_in_crisis": (ACTION_RESOLVE, ACTION_CLOSE),
+    "repeat_locks": (ACTION_RESOLVE, ACTION_PARDON),
+    "delivery_failure": (ACTION_RESOLVE,),
+}
+BUTTON_LABELS = {
+    ACTION_UNLOCK: ("Unlock", "primary"),
+    ACTION_UPHOLD: ("Uphold", None),
+    ACTION_ACK: ("Acknowledge", None),
+    ACTION_RESOLVE: ("Resolve", "primary"),
+    ACTION_CLOSE: ("Close thread", "danger"),
+    ACTION_PARDON: ("Pardon", None),
+    ACTION_NOTE: ("Note", None),
+}
+#: The form behind each deciding button: its title, its field, and whether words are required.
+FORMS: dict[str, tuple[str, str, bool]] = {
+    ACTION_UNLOCK: ("Reopen the thread", "Reason (the user is told)", False),
+    ACTION_UPHOLD: ("Keep it closed", "Reason (the user is told)", False),
+    ACTION_RESOLVE: ("Resolve the case", "What was done (for the mod log)", False),
+    ACTION_CLOSE: ("Close the thread", "Reason (the user reads it in the notice)", True),
+    ACTION_PARDON: ("Pardon the user", "Reason (for the mod log)", False),
+}
 #: How the lock notice names Slack's way to branch.
 BRANCH_COMMAND = "press *Continue from before* below"
+#: How a notice says to appeal on Slack (filled with the configured slash command).
+APPEAL_COMMAND = (
+    "press *Appeal* under the closing notice, or use `{command} appeal <thread link> <why>`"
+)
+#: Cases the slash command's `cases` lists before it says how many more there are.
+QUEUE_LINES = 15
 #: The new top-level message whose thread continues a locked one.
 BRANCH_ANNOUNCEMENT = "<@{user}> continues an earlier thread here, from before it was closed."
 APPEAL_QUESTION = "Why should the moderators reopen this thread?"
@@ -109,6 +149,16 @@ def notice(text: str, *, kind: str) -> str:
     return marks.get(kind, "") + escape(text)
 
 
+def for_slack(text: str, *, command: str) -> str:
+    """A fixed text with Slack's commands and buttons filled in (`command`: the slash command)."""
+    return notices.for_platform(
+        text,
+        policy_command=f"`{command} policy`",
+        branch_command=BRANCH_COMMAND,
+        appeal_command=APPEAL_COMMAND.format(command=command),
+    )
+
+
 def _text(kind: str, text: str) -> Block:
     return {"type": kind, "text": text}
 
@@ -157,11 +207,13 @@ def case_message(
         fields.append(_mrkdwn(f"*Thread*\n{where} in <#{escape(case.thread.channel)}>"))
     if case.refers_to is not None:
         fields.append(_mrkdwn(f"*Refers to*\ncase #{case.refers_to}"))
+    if case.signals > 1:
+        fields.append(_mrkdwn(f"*Signals*\n{case.signals}"))
     blocks: list[Block] = [
         {"type": "header", "text": _plain(head)},
         {"type": "section", "fields": fields[:10]},
     ]
-    if priority:
+    if priority and case.waiting:
         blocks.insert(
             1,
             {
@@ -174,21 +226,115 @@ def case_message(
     quotes = "\n".join(f"> {escape(cut(e, 280))}" for e in case.excerpts[:5])
     if quotes:
         blocks.append({"type": "section", "text": _mrkdwn(cut(quotes, SECTION_LIMIT))})
+    state = case_state(case)
+    if state:
+        blocks.append({"type": "context", "elements": [_mrkdwn(state)]})
     value = case_button_value(case=case.number, thread=case.thread)
     # An appeal's Unlock / Uphold review the closing it appeals against (`refers_to`), so the
-    # decision counts towards that lock's reversal rate; its Note stays on the appeal itself.
+    # decision counts towards that lock's reversal rate; its other buttons stay on the appeal.
     reviewed = case.refers_to if case.kind == "appeal" and case.refers_to is not None else None
-    review = case_button_value(case=reviewed, thread=case.thread) if reviewed is not None else value
+    review_value = (
+        case_button_value(case=reviewed, thread=case.thread) if reviewed is not None else value
+    )
     buttons = []
-    if case.kind in CLOSING_KINDS and case.thread is not None:
-        buttons.append(_button("Unlock", action_id=ACTION_UNLOCK, value=review, style="primary"))
-        buttons.append(_button("Uphold", action_id=ACTION_UPHOLD, value=review))
-    buttons.append(_button("Note", action_id=ACTION_NOTE, value=value))
+    for action_id in case_buttons(case):
+        label, style = BUTTON_LABELS[action_id]
+        on = review_value if action_id in (ACTION_UNLOCK, ACTION_UPHOLD) else value
+        buttons.append(_button(label, action_id=action_id, value=on, style=style))
     blocks.append({"type": "actions", "block_id": f"case-{case.number}", "elements": buttons})
     fallback = f"{head} · user {case.user_id}" + (
         f" · {CATEGORY_WORDS[case.category]}" if case.category != "none" else ""
     )
     return escape(fallback), blocks
+
+
+def case_buttons(case: Case) -> list[str]:
+    """The action ids a case offers now: its decisions while it waits, Note always."""
+    ids: list[str] = []
+    if case.waiting:
+        decisions = DECISIONS.get(case.kind, ())
+        ids.extend(d for d in decisions if case.thread is not None or d == ACTION_RESOLVE)
+        if case.status == "open":
+            ids.append(ACTION_ACK)
+    if case.kind == "end" and case.thread is not None:
+        ids.append(ACTION_UNLOCK)  # the user ended it; a moderator may reopen it for them
+    ids.append(ACTION_NOTE)
+    return ids
+
+
+def case_state(case: Case) -> str:
+    """Where a waiting case stands, for its message ("" for a record, which never waited)."""
+    if case.kind not in review.NEEDS_REVIEW:
+        return ""
+    if case.status == "open":
+        return "*Open*: waiting for a moderator"
+    who = f" by {user_label(case.status_by, None)}" if case.status_by else ""
+    why = f": {escape(cut(case.status_reason, 500))}" if case.status_reason else ""
+    return f"*{case.status.capitalize()}*{who}{why}"
+
+
+def decide_modal(*, metadata: str, case: int | None, action_id: str) -> dict[str, Any]:
+    """The form behind a deciding button; `metadata` brings the click back on submit."""
+    title, label, required = FORMS[action_id]
+    return {
+        "type": "modal",
+        "callback_id": VIEW_DECIDE,
+        "private_metadata": metadata,
+        "title": _plain(title, 24),
+        "submit": _plain("Done", 24),
+        "close": _plain("Cancel", 24),
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": REASON_INPUT,
+                "optional": not required,
+                "label": _plain(label),
+                "element": {
+                    "type": "plain_text_input",
+                    "action_id": REASON_INPUT,
+                    "multiline": True,
+                    "max_length": REASON_LIMIT,
+                },
+            }
+        ],
+    }
+
+
+def queue_text(cases: list[Case], *, now: datetime) -> str:
+    """The slash command's `cases`: the review queue, priority first, and the reversal rate."""
+    waiting = review.queue(cases)
+    rate = review.render_reversals(review.reversals(cases))
+    if not waiting:
+        return f"The review queue is empty: nothing waits for a moderator.\n{rate}"
+    priority = sum(1 for c in waiting if c.priority)
+    lines = [
+        f"*{len(waiting)} case{'s' if len(waiting) != 1 else ''} waiting*"
+        + (f", {priority} priority" if priority else "")
+    ]
+    for c in waiting[:QUEUE_LINES]:
+        mark = ":rotating_light:" if c.priority else "•"
+        count = f" ({c.signals} signals)" if c.signals > 1 else ""
+        taken = (
+            f", acknowledged by {user_label(c.status_by, None)}"
+            if c.status == "acknowledged"
+            else ""
+        )
+        lines.append(
+            f"{mark} #{c.number} {escape(TITLES.get(c.kind, c.kind))}{count}: "
+            f"{user_label(c.user_id, None)}, waiting {review.age(c, now)}{taken}"
+        )
+    if len(waiting) > QUEUE_LINES:
+        lines.append(f"… and {len(waiting) - QUEUE_LINES} more (`python -m bot cases` lists all)")
+    lines.append(rate)
+    return cut("\n".join(lines), MESSAGE_LIMIT)
+
+
+def crisis_followup(case: Case) -> str:
+    """The renewed alert about a grouped crisis case (the case itself is updated in place)."""
+    return (
+        f":rotating_light: Case #{case.number} has {case.signals} signals now: "
+        f"{escape(TITLES.get(case.kind, case.kind))}. The case above is updated."
+    )
 
 
 def confirm_message(text: str, *, user_id: str, thread: ThreadRef) -> tuple[str, list[Block]]:
@@ -206,22 +352,17 @@ def confirm_message(text: str, *, user_id: str, thread: ThreadRef) -> tuple[str,
     ]
 
 
-def lock_notice(text: str, *, user_id: str, thread: ThreadRef) -> list[Block]:
-    """The lock notice (already escaped) with an Appeal button that only `user_id` may press."""
+def lock_notice(text: str, *, user_id: str, thread: ThreadRef, branch: bool = True) -> list[Block]:
+    """The lock notice (already escaped) with an Appeal button that only `user_id` may press,
+    and Continue from before unless a moderator closed the thread (`branch`)."""
     blocks: list[Block] = [
         {"type": "section", "text": _mrkdwn(piece)} for piece in split(text, SECTION_LIMIT)
     ]
     value = appeal_button_value(user_id=user_id, thread=thread)
-    blocks.append(
-        {
-            "type": "actions",
-            "block_id": "appeal",
-            "elements": [
-                _button("Appeal", action_id=ACTION_APPEAL, value=value),
-                _button("Continue from before", action_id=ACTION_BRANCH, value=value),
-            ],
-        }
-    )
+    elements = [_button("Appeal", action_id=ACTION_APPEAL, value=value)]
+    if branch:
+        elements.append(_button("Continue from before", action_id=ACTION_BRANCH, value=value))
+    blocks.append({"type": "actions", "block_id": "appeal", "elements": elements})
     return blocks
 
 
@@ -284,17 +425,26 @@ def note_modal(*, metadata: str, case: int) -> dict[str, Any]:
     }
 
 
-def status_text(state: ThreadState, *, redirects_before_lock: int) -> str:
-    """A thread's state in one message for the slash command."""
+def status_text(state: ThreadState, *, policy: PolicySettings, command: str) -> str:
+    """A thread's state in one message for the slash command, with the advice true in it."""
+    p = policy
+    advice = notices.thread_status(
+        status=state.status,
+        strikes=state.strikes,
+        redirects_before_lock=p.redirects_before_lock,
+        turns=state.turns,
+        benign_streak=state.benign_streak,
+        clear_after=p.benign_turns_to_clear_strike,
+        pending_end=state.pending_end_by is not None,
+        category_limits=bool(p.category_redirects),
+        closed_by_moderator=bool(state.closed_by),
+    )
     lines = [
         f"Thread `{escape(state.ref.thread)}` in <#{escape(state.ref.channel)}>: *{state.status}*",
-        f"Strikes: {state.strikes} (the warning comes at {redirects_before_lock}); "
-        f"turns: {state.turns}",
+        escape(for_slack(advice, command=command)),
     ]
     if state.closed_category != "none":
         lines.append(f"Closed for: {escape(CATEGORY_WORDS[state.closed_category])}")
-    if state.pending_end_by:
-        lines.append("Waiting for an answer to “end this thread?”")
     return "\n".join(lines)
 
 
@@ -319,8 +469,16 @@ def help_text(command: str) -> str:
         f"`{command} policy`: how this bot keeps threads safe (anyone)\n"
         f"`{command} status [thread link or ts]`: a thread's state (yours, or any for moderators);"
         " without an argument, your most recent thread in this channel\n"
-        f"`{command} case N`: look up a case (moderators)\n"
         f"`{command} appeal <thread link or ts> <why>`: ask the moderators to reopen your closed"
         " thread (or press Appeal on its notice)\n"
-        f"`{command} unlock <thread link or ts>`: reopen a closed thread (moderators)"
+        "Moderators:\n"
+        f"`{command} cases`: the review queue, priority first\n"
+        f"`{command} case N`: look up a case\n"
+        f"`{command} ack N [reason]` / `{command} resolve N [reason]`: take up / resolve a case\n"
+        f"`{command} lock <thread link or ts> <reason>`: close a thread; the user reads the"
+        " reason\n"
+        f"`{command} unlock <thread link or ts> [reason]`: reopen a closed thread\n"
+        f"`{command} uphold <thread link, ts or case N> [reason]`: keep a closed thread closed\n"
+        f"`{command} note N <text>`: add a note to a case\n"
+        f"`{command} pardon <@user or case N> [reason]`: earlier locks stop counting"
     )

@@ -2,9 +2,10 @@
 
 Incoming: bolt verifies the request (HTTP mode) or receives it over Socket Mode (`client`), acks
 it, and calls a listener: messages go through `intake` (translated, deduped, written down before
-the ack), clicks, modal submissions and the slash command through `interactions`; either hands its
-record to `Runtime.handle`. Outgoing: the runtime calls `perform` and `stream_reply`, which
-`delivery` carries out with the Web API. `_register` below is the table of which listener gets
+the ack), users' clicks, modal submissions and the slash command through `interactions`, the
+moderators' through `moderation`; each hands its record to `Runtime.handle`. Outgoing: the runtime
+calls `perform` and `stream_reply`, which `delivery` carries out with the Web API (cases through
+`modlog`). `_register` below is the table of which listener gets
 which Slack event.
 """
 
@@ -24,6 +25,7 @@ from adapters.slack.client import Connection, Names, check, make_app, make_clien
 from adapters.slack.delivery import Delivery
 from adapters.slack.intake import Intake
 from adapters.slack.interactions import Interactions, Moderators
+from adapters.slack.moderation import VERBS, Moderation
 from adapters.slack.translate import PLATFORM
 from bot.adapter import ALL_ACTIONS
 from bot.config import Settings, SlackSettings
@@ -91,10 +93,22 @@ class SlackService:
             clock=clock,
         )
         self.pane = Pane(slack=self.slack, client=client, intake=self.intake)
+        self.moderation = Moderation(
+            slack=self.slack,
+            client=client,
+            delivery=self.delivery,
+            names=names,
+            moderators=self.moderators,
+            runtime=self._attached,
+            clock=clock,
+        )
+        self.interactions.moderator_verbs = VERBS
+        self.interactions.on_moderator_command = self.moderation.on_command
         self._register()
 
     def _register(self) -> None:
         app, intake, interactions = self.app, self.intake, self.interactions
+        moderation = self.moderation
         app.use(intake.drop_redelivered)
         if self.slack.assistant:
             # The pane's events first (its messages are direct messages in a thread); the
@@ -103,12 +117,13 @@ class SlackService:
         app.event("app_mention", middleware=[intake.accept_message])(intake.on_message)
         app.event("message", middleware=[intake.accept_message])(intake.on_message)
         for action_id in translate.MOD_ACTIONS:
-            app.action(action_id)(interactions.on_mod_button)
+            app.action(action_id)(moderation.on_mod_button)
         app.action(translate.ACTION_END_YES)(interactions.on_end_button)
         app.action(translate.ACTION_END_NO)(interactions.on_end_button)
         app.action(translate.ACTION_APPEAL)(interactions.on_appeal_button)
         app.action(translate.ACTION_BRANCH)(interactions.on_branch_button)
-        app.view(translate.VIEW_NOTE)(interactions.on_note)
+        app.view(translate.VIEW_NOTE)(moderation.on_note)
+        app.view(translate.VIEW_DECIDE)(moderation.on_decision)
         app.view(translate.VIEW_APPEAL)(interactions.on_appeal_submission)
         app.command(self.slack.slash_command)(interactions.on_command)
 
@@ -156,11 +171,12 @@ class SlackService:
 
     async def perform(
         self, action: Action, *, key: str, case: Case | None = None, retry: bool = False
-    ) -> None:
+    ) -> str | None:
         """Carry out one of the core's actions (see `Delivery.perform`)."""
-        await self.delivery.perform(action, key=key, case=case, retry=retry)
+        shown = await self.delivery.perform(action, key=key, case=case, retry=retry)
         if self.slack.assistant:
             await self.pane.after(action)
+        return shown
 
     async def stream_reply(self, thread: ThreadRef, chunks: AsyncIterator[str], *, key: str) -> str:
         """Stream the reply into the thread (see `Delivery.stream_reply`); the raw text."""

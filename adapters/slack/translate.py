@@ -178,6 +178,10 @@ def incoming(
 ACTION_UNLOCK = "threadkeeper_unlock"
 ACTION_UPHOLD = "threadkeeper_uphold"
 ACTION_NOTE = "threadkeeper_note"
+ACTION_ACK = "threadkeeper_ack"
+ACTION_RESOLVE = "threadkeeper_resolve"
+ACTION_CLOSE = "threadkeeper_close"
+ACTION_PARDON = "threadkeeper_pardon"
 ACTION_END_YES = "threadkeeper_end_yes"
 ACTION_END_NO = "threadkeeper_end_no"
 ACTION_APPEAL = "threadkeeper_appeal"
@@ -185,6 +189,12 @@ ACTION_APPEAL = "threadkeeper_appeal"
 ACTION_BRANCH = "threadkeeper_branch"
 VIEW_NOTE = "threadkeeper_note_modal"
 VIEW_APPEAL = "threadkeeper_appeal_modal"
+#: The modal behind a deciding button (Unlock, Uphold, Resolve, Close thread, Pardon): its reason.
+VIEW_DECIDE = "threadkeeper_decide_modal"
+#: block_id and action_id of the decide modal's one input.
+REASON_INPUT = "reason"
+#: The longest reason passed on (the core keeps 1,000 characters).
+REASON_LIMIT = 1000
 #: block_id and action_id of the appeal modal's one input.
 APPEAL_INPUT = "statement"
 #: The longest statement the modal and the slash command pass on (the core keeps 500 too).
@@ -194,6 +204,10 @@ MOD_ACTIONS: dict[str, ModCommandKind] = {
     ACTION_UNLOCK: "unlock",
     ACTION_UPHOLD: "uphold",
     ACTION_NOTE: "note",
+    ACTION_ACK: "acknowledge",
+    ACTION_RESOLVE: "resolve",
+    ACTION_CLOSE: "lock",
+    ACTION_PARDON: "pardon",
 }
 
 
@@ -254,14 +268,30 @@ def parse_appeal_button(value: str) -> tuple[str, ThreadRef] | None:
     return (user, thread) if thread.platform == PLATFORM else None
 
 
-def appeal_statement(view: Mapping[str, Any]) -> str:
-    """The statement typed in the appeal modal, trimmed (empty when none)."""
+def _input(view: Mapping[str, Any], name: str) -> str:
+    """The text typed in a modal's input `name` (its block and action share the id), trimmed."""
     state = view.get("state")
     values = state.get("values") if isinstance(state, Mapping) else None
-    block = values.get(APPEAL_INPUT) if isinstance(values, Mapping) else None
-    field = block.get(APPEAL_INPUT) if isinstance(block, Mapping) else None
+    block = values.get(name) if isinstance(values, Mapping) else None
+    field = block.get(name) if isinstance(block, Mapping) else None
     value = field.get("value") if isinstance(field, Mapping) else None
-    return str(value or "").strip()[:APPEAL_LIMIT]
+    return str(value or "").strip()
+
+
+def appeal_statement(view: Mapping[str, Any]) -> str:
+    """The statement typed in the appeal modal, trimmed (empty when none)."""
+    return _input(view, APPEAL_INPUT)[:APPEAL_LIMIT]
+
+
+def decision_reason(view: Mapping[str, Any]) -> str:
+    """The reason typed in the decide modal, trimmed (empty when none)."""
+    return _input(view, REASON_INPUT)[:REASON_LIMIT]
+
+
+def user_target(arg: str) -> str | None:
+    """A user named in a slash command: `<@U123|name>` (as Slack sends a mention) or `U123`."""
+    arg = arg.strip().strip("<>").lstrip("@").split("|", 1)[0]
+    return arg if re.fullmatch(r"[UW][A-Z0-9]{2,}", arg) else None
 
 
 def branch(
@@ -347,8 +377,9 @@ def mod_command(
     origin: ThreadRef,
     at: datetime,
     note: str = "",
+    user_id: str | None = None,
 ) -> ModCommand:
-    """A moderator's click (or note) on a mod-log case as the core's command."""
+    """A moderator's click, form or command on a case or a thread as the core's command."""
     return ModCommand(
         event_id=event_id,
         moderator=moderator,
@@ -358,6 +389,7 @@ def mod_command(
         thread=button.thread,
         case=button.case,
         note=note,
+        user_id=user_id,
     )
 
 

@@ -34,6 +34,9 @@ class OfflineReply:
     async def stream(self, verdict: str) -> AsyncIterator[str]:
         """The fixed text for this verdict, in one chunk."""
         self._text = _BY_VERDICT.get(verdict, notices.OFFLINE_REPLY)
+        if self._text == notices.OFFLINE_SUPPORT and self._context.screen_risk == "others":
+            # A threat to someone else is not met with "sorry you're going through this".
+            self._text = notices.OFFLINE_SUPPORT_OTHERS
         yield self._text
 
     async def outcome(self) -> ReplyOutcome:

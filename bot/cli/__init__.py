@@ -25,6 +25,7 @@ from bot.cli.reports import _cases, _export_user, _report, _stats
 from bot.cli.run import _console, _run_until_stopped, _services
 from bot.cli.store import _purge, _store_copy
 from bot.errors import ConfigError, ReplayError, ThreadkeeperError
+from bot.records import CASE_KINDS
 
 __all__ = ["main"]
 
@@ -77,7 +78,14 @@ def _parser() -> argparse.ArgumentParser:
 
     cp2 = with_config(sub.add_parser("cases", help="the review queue and the reversal rate"))
     cp2.add_argument("--all", action="store_true", help="every case, not only those waiting")
-    cp2.add_argument("--kind", action="append", default=[], help="only this kind (repeatable)")
+    cp2.add_argument(
+        "--kind",
+        action="append",
+        default=[],
+        choices=CASE_KINDS,
+        metavar="KIND",
+        help=f"only this kind (repeatable): {', '.join(CASE_KINDS)}",
+    )
     cp2.add_argument("--user", help="only cases about this user id")
     cp2.add_argument("--workspace", help="only this workspace")
     cp2.add_argument("--limit", type=int, default=50)
@@ -123,7 +131,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if command == "check-config":
             settings = config_mod.load(args.file)
             print(config_mod.describe(settings, today=date.today()))
-            print("config OK")
+            warned = config_mod.warnings(settings)
+            for warning in warned:
+                print(f"warning: {warning}", file=sys.stderr)
+            print(
+                "config OK"
+                + (f" ({len(warned)} warning{'s' if len(warned) != 1 else ''})" if warned else "")
+            )
             return 0
         if command == "crisis-lines":
             settings = config_mod.load(args.config)

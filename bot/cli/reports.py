@@ -49,17 +49,21 @@ async def _cases(settings: config_mod.Settings, args: argparse.Namespace) -> int
 
     store = await make_store(settings, args.store)
     try:
-        everything = await store.cases(
-            workspace=args.workspace, user_id=args.user, kinds=args.kind, limit=100_000
-        )
+        # Every kind is read: the reversal rate needs the unlocks and upholds whatever is shown.
+        everything = await store.cases(workspace=args.workspace, user_id=args.user, limit=1_000_000)
     finally:
         await close_store(store)
-    shown = everything if args.all else review.queue(everything)
+    kinds = set(args.kind)
+    picked = [c for c in everything if not kinds or c.kind in kinds]
+    shown = picked if args.all else review.queue(picked)
     label = "cases" if args.all else "cases waiting for review"
     print(f"{len(shown)} {label}" + (f" (showing {args.limit})" if len(shown) > args.limit else ""))
     if shown:
         print(review.render_table(shown[: args.limit]))
     print(review.render_reversals(review.reversals(everything)))
+    by_category = review.reversals_by_category(everything)
+    if by_category:
+        print("by category:\n" + review.render_by_category(by_category))
     return 0
 
 

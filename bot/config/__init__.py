@@ -12,7 +12,7 @@ Secrets never appear in the file: it names the environment variable that holds e
 Callers import from here (`from bot.config import Settings, load`).
 """
 
-from bot.config.load import _SCHEMA, describe, load, parse
+from bot.config.load import _SCHEMA, describe, load, parse, warnings
 from bot.config.platforms import SHARD_COUNT_ENV, SHARD_IDS_ENV
 from bot.config.settings import (
     DEFAULT_CLASSIFIER_MODEL,
@@ -60,4 +60,5 @@ __all__ = [
     "describe",
     "load",
     "parse",
+    "warnings",
 ]

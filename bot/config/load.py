@@ -69,6 +69,7 @@ _SCHEMA: dict[str, dict[str, tuple[str, Converter]]] = {
         "benign_turns_to_clear_strike": ("benign_turns_to_clear_strike", _int(1, 100)),
         "crisis_window_hours": ("crisis_window", _hours(0)),
         "crisis_resources_cooldown_minutes": ("crisis_resources_cooldown", _minutes(0)),
+        "crisis_ping_interval_minutes": ("crisis_ping_interval", _minutes(0)),
         "repeat_lock_count": ("repeat_lock_count", _int(1, 100)),
         "repeat_lock_window_hours": ("repeat_lock_window", _hours(1)),
         "warn_first_after_recent_lock": ("warn_first_after_recent_lock", _bool),
@@ -268,6 +269,39 @@ def load(path: str | Path | None) -> Settings:
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError([f"{p}: not valid TOML: {exc}"]) from None
     return parse(data, source=str(p))
+
+
+def warnings(settings: Settings) -> list[str]:
+    """What `check-config` warns about: a valid file that `run` cannot start with as things are.
+
+    Each enabled platform's token variables are read from this environment: unset, the file is
+    still valid (the variables may be set where the bot runs), but `run` would fail to connect.
+    """
+    found: list[str] = []
+
+    def unset(name: str) -> bool:
+        return not os.environ.get(name)
+
+    d = settings.discord
+    if d is not None and unset(d.token_env):
+        found.append(
+            f"discord.token_env: the environment variable {d.token_env} is not set here; "
+            "`run` cannot log in to Discord without the bot token"
+        )
+    s = settings.slack
+    if s is not None:
+        if unset(s.bot_token_env):
+            found.append(
+                f"slack.bot_token_env: the environment variable {s.bot_token_env} is not set "
+                "here; `run` cannot reach Slack without the bot token (xoxb-...)"
+            )
+        if unset(s.app_token_env) and unset(s.signing_secret_env):
+            found.append(
+                f"slack.app_token_env, slack.signing_secret_env: neither {s.app_token_env} "
+                f"(Socket Mode) nor {s.signing_secret_env} (HTTP mode) is set here; `run` needs "
+                "one of them"
+            )
+    return found
 
 
 def describe(settings: Settings, *, today: date | None = None) -> str:

@@ -28,6 +28,8 @@ class PolicySettings:
     benign_turns_to_clear_strike: int = 3
     crisis_window: timedelta = timedelta(hours=24)
     crisis_resources_cooldown: timedelta = timedelta(hours=2)
+    #: Inside the crisis window, how often the moderators are pinged again about a thread's case.
+    crisis_ping_interval: timedelta = timedelta(minutes=30)
     repeat_lock_count: int = 2
     repeat_lock_window: timedelta = timedelta(days=7)
     warn_first_after_recent_lock: bool = False

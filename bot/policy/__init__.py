@@ -8,7 +8,9 @@ The package holds:
 - `ladder`: one user turn (`precheck`, `decide`, `after_reply`) and the questions it asks of a
   thread's state (`new_thread`, `is_closed`, `in_crisis_window`);
 - `requests`: what a user asks outside a turn (`confirm` an end, `appeal` a closing, `branch`);
-- `moderation`: a moderator's command (`moderate`).
+- `crisis`: the crisis rung (risk wins; one thread's crisis is one case, updated in place);
+- `moderation`: a moderator's command (`moderate`): close, unlock, uphold, acknowledge, resolve,
+  note, pardon.
 
 Callers use the names re-exported here (`from bot import policy; policy.decide(...)`).
 
@@ -23,9 +25,11 @@ A thread's states (keep in sync with `decide` and `moderate`):
                  │                                       │
                  └─ end request ─> (pending) ─ "yes" ─> ended <─ "yes" ─┘
 
-    risk (screen or classifier), in any open state: supportive reply + crisis resources (cooldown)
-    + priority case; never a strike, never a lock. For `crisis_window` after the last risk signal,
-    harmful turns are redirected and counted but never lock; each is a priority case instead.
+    risk (screen or classifier), in any open state: supportive reply + crisis resources (cooldown;
+    a pointer back to them in between) + a priority case; never a strike, never a lock. For
+    `crisis_window` after the last risk signal, harmful turns are redirected and counted but never
+    lock; later signals join the thread's one unresolved priority case (see `crisis`).
+    A moderator may close an open or warned thread at any time (locked, with their reason).
     locked / ended: every message is ignored and the model is never called.
 
 N is `redirects_before_lock` (or the category's own). A category whose N is 0 locks on its first

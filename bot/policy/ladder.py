@@ -14,9 +14,11 @@ from datetime import datetime, timedelta
 from bot import notices
 from bot.config import PolicySettings, Settings
 from bot.modlog import draft_case
+from bot.policy.crisis import crisis, harmful_in_crisis, in_crisis_window, keep_open_in_crisis
 from bot.records import (
     CATEGORY_WORDS,
     Action,
+    Case,
     CaseDraft,
     Decision,
     Incoming,
@@ -24,6 +26,15 @@ from bot.records import (
     ThreadState,
     UserHistory,
 )
+
+__all__ = [
+    "after_reply",
+    "decide",
+    "in_crisis_window",
+    "is_closed",
+    "new_thread",
+    "precheck",
+]
 
 
 def new_thread(incoming: Incoming) -> ThreadState:
@@ -34,13 +45,6 @@ def new_thread(incoming: Incoming) -> ThreadState:
 def is_closed(state: ThreadState) -> bool:
     """A locked or ended thread takes no more turns and never calls the model."""
     return state.status in ("locked", "ended")
-
-
-def in_crisis_window(state: ThreadState, settings: Settings, now: datetime) -> bool:
-    """Whether a risk signal was seen recently enough that the bot must not close the thread."""
-    return (
-        state.last_risk_at is not None and now - state.last_risk_at < settings.policy.crisis_window
-    )
 
 
 def precheck(
@@ -55,7 +59,14 @@ def precheck(
     if is_closed(state):
         return Decision(
             verdict="ignored",
-            actions=(Action(kind="ignored", thread=state.ref, user_id=incoming.author.id),),
+            actions=(
+                Action(
+                    kind="ignored",
+                    thread=state.ref,
+                    user_id=incoming.author.id,
+                    text=notices.thread_closed(state.status),
+                ),
+            ),
         )
     if (
         state.pending_end_by is not None
@@ -101,8 +112,13 @@ def decide(
     history: UserHistory,
     settings: Settings,
     now: datetime,
+    group: Case | None = None,
 ) -> Decision:
-    """Apply the ladder to one user turn whose signals (screen, classifier, reply) are all in."""
+    """Apply the ladder to one user turn whose signals (screen, classifier, reply) are all in.
+
+    `group` is the thread's unresolved priority case, if any: inside the crisis window a risk
+    signal or a harmful turn is grouped into it rather than opening a case of its own.
+    """
     settled = precheck(state=state, incoming=incoming, signals=signals, settings=settings, now=now)
     if settled is not None:
         return settled
@@ -112,16 +128,26 @@ def decide(
     excerpt = (incoming.text,)
 
     if signals.risk != "none":
-        return _crisis(state, incoming, signals, settings, now, excerpt)
+        notes = _tool_note(signals, honoured=False)
+        return crisis(state, incoming, signals, settings, now, excerpt, group, notes)
 
     crisis_window = in_crisis_window(state, settings, now)
     if signals.harmful:
         if crisis_window:
-            return _harmful_in_crisis(state, incoming, signals, excerpt)
+            notes = _tool_note(signals, honoured=False)
+            return harmful_in_crisis(state, incoming, signals, settings, now, excerpt, group, notes)
         return _harmful(state, incoming, signals, history, policy, now, excerpt)
 
     if signals.end_request and crisis_window:
-        return _keep_open_in_crisis(state, incoming.author.id, excerpt=excerpt, reply=True)
+        return keep_open_in_crisis(
+            state,
+            incoming.author.id,
+            settings=settings,
+            now=now,
+            excerpt=excerpt,
+            group=group,
+            reply=True,
+        )
     if signals.end_request:
         asked = replace(state, pending_end_by=incoming.author.id, benign_streak=0)
         return Decision(
@@ -139,120 +165,6 @@ def decide(
         )
 
     return _benign(state, signals, policy)
-
-
-def _keep_open_in_crisis(
-    state: ThreadState, user_id: str, *, excerpt: tuple[str, ...], reply: bool = False
-) -> Decision:
-    """Someone who may be at risk asked to end the thread: the bot keeps it open (ending must
-    never abandon a person in danger), answers, and hands the request to the moderators."""
-    case = draft_case(
-        kind="crisis",
-        state=state,
-        user_id=user_id,
-        priority=True,
-        category="self_harm",
-        summary=(
-            "The user asked to end the thread during the crisis window. The bot keeps it open; "
-            "moderators can close it."
-        ),
-        excerpts=excerpt,
-    )
-    return Decision(
-        verdict="kept_open",
-        state=replace(state, pending_end_by=None),
-        actions=(
-            Action(kind="case", thread=state.ref, case_ref=0, priority=True),
-            *((Action(kind="reply", thread=state.ref),) if reply else ()),
-            Action(kind="notice", thread=state.ref, text=notices.KEPT_OPEN_IN_CRISIS),
-        ),
-        cases=(case,),
-    )
-
-
-def _crisis(
-    state: ThreadState,
-    incoming: Incoming,
-    signals: Signals,
-    settings: Settings,
-    now: datetime,
-    excerpt: tuple[str, ...],
-) -> Decision:
-    """Risk wins over everything: a caring reply, resources (with a cooldown), a priority alert."""
-    # The moderators' alert and the resources go first: a reply may stream for many seconds, and
-    # neither may wait on it (nor be lost if it fails).
-    actions = [Action(kind="case", thread=state.ref, case_ref=0, priority=True)]
-    cooldown = settings.policy.crisis_resources_cooldown
-    resources_due = state.resources_posted_at is None or now - state.resources_posted_at >= cooldown
-    posted_at = state.resources_posted_at
-    if resources_due:
-        from bot.safety.resources import crisis_text  # reviewed text; never model-written
-
-        text = crisis_text(
-            settings.crisis, regions=incoming.crisis_regions, language=signals.language
-        )
-        actions.append(Action(kind="crisis_resources", thread=state.ref, text=text))
-        posted_at = now
-    actions.append(Action(kind="reply", thread=state.ref))
-    who = "themselves" if signals.risk == "self" else "someone else"
-    case = draft_case(
-        kind="crisis",
-        state=state,
-        user_id=incoming.author.id,
-        priority=True,
-        category=(
-            signals.category
-            if signals.category != "none"
-            else ("self_harm" if signals.risk == "self" else "other")
-        ),
-        summary=f"The user may be at risk of harming {who}. Crisis resources "
-        + ("posted." if resources_due else "were posted recently and not repeated."),
-        excerpts=excerpt,
-    )
-    new_state = replace(state, last_risk_at=now, resources_posted_at=posted_at, benign_streak=0)
-    return Decision(
-        verdict="crisis",
-        state=new_state,
-        actions=tuple(actions),
-        cases=(case,),
-        notes=_tool_note(signals, honoured=False),
-    )
-
-
-def _harmful_in_crisis(
-    state: ThreadState, incoming: Incoming, signals: Signals, excerpt: tuple[str, ...]
-) -> Decision:
-    """Inside the crisis window the bot redirects and counts, and hands the decision to people."""
-    strikes = state.strikes + 1
-    new_state = replace(
-        state,
-        strikes=strikes,
-        benign_streak=0,
-        first_strike_turn=state.first_strike_turn or state.turns,
-    )
-    case = draft_case(
-        kind="harmful_in_crisis",
-        state=new_state,
-        user_id=incoming.author.id,
-        priority=True,
-        category=signals.category,
-        summary=(
-            f"A harmful turn ({CATEGORY_WORDS[signals.category]}) in a thread where risk was "
-            f"detected recently. The bot does not lock during the crisis window; moderators decide."
-        ),
-        excerpts=excerpt,
-    )
-    return Decision(
-        verdict="redirect",
-        strike=True,
-        state=new_state,
-        actions=(
-            Action(kind="redirect", thread=state.ref, category=signals.category),
-            Action(kind="case", thread=state.ref, case_ref=0, priority=True),
-        ),
-        cases=(case,),
-        notes=_tool_note(signals, honoured=False),
-    )
 
 
 def _harmful(
@@ -293,7 +205,12 @@ def _harmful(
     if warn_now:
         verdict = "warn"
         actions.append(
-            Action(kind="warn", thread=state.ref, category=category, text=notices.warning(category))
+            Action(
+                kind="warn",
+                thread=state.ref,
+                category=category,
+                text=notices.warning(category, clear_after=policy.benign_turns_to_clear_strike),
+            )
         )
     if signals.end_request:
         new_state = replace(new_state, pending_end_by=incoming.author.id)
@@ -463,7 +380,12 @@ def after_reply(
         if warn:
             actions.append(
                 Action(
-                    kind="warn", thread=state.ref, category="other", text=notices.warning("other")
+                    kind="warn",
+                    thread=state.ref,
+                    category="other",
+                    text=notices.warning(
+                        "other", clear_after=settings.policy.benign_turns_to_clear_strike
+                    ),
                 )
             )
     if end_tool:

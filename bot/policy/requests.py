@@ -12,24 +12,39 @@ from datetime import datetime
 from bot import notices
 from bot.config import Settings
 from bot.modlog import draft_case
-from bot.policy.ladder import _end, _keep_open_in_crisis, in_crisis_window, is_closed
-from bot.records import Action, Appeal, Branch, Decision, EndConfirmation, ThreadState
+from bot.policy.crisis import in_crisis_window, keep_open_in_crisis
+from bot.policy.ladder import _end, is_closed
+from bot.records import Action, Appeal, Branch, Case, Decision, EndConfirmation, ThreadState
 
 # --- ending --------------------------------------------------------------------------------------
 
 
 def confirm(
-    *, state: ThreadState, confirmation: EndConfirmation, settings: Settings, now: datetime
+    *,
+    state: ThreadState,
+    confirmation: EndConfirmation,
+    settings: Settings,
+    now: datetime,
+    group: Case | None = None,
 ) -> Decision:
-    """A button answer to the end-of-thread question; only the user who asked may answer."""
+    """A button answer to the end-of-thread question; only the user who asked may answer.
+
+    Inside the crisis window a "yes" keeps the thread open; `group` is the thread's unresolved
+    priority case, which the request joins.
+    """
     if is_closed(state) or state.pending_end_by != confirmation.author.id:
         return Decision(
             verdict="ignored",
             actions=(Action(kind="ignored", thread=state.ref, user_id=confirmation.author.id),),
         )
     if confirmation.confirmed and in_crisis_window(state, settings, now):
-        return _keep_open_in_crisis(
-            replace(state, pending_end_by=None), confirmation.author.id, excerpt=()
+        return keep_open_in_crisis(
+            replace(state, pending_end_by=None),
+            confirmation.author.id,
+            settings=settings,
+            now=now,
+            excerpt=(),
+            group=group,
         )
     if confirmation.confirmed:
         return _end(state, confirmation.author.id, now)
@@ -115,6 +130,8 @@ def branch(
 
     if state is None or state.status != "locked":
         return refused(notices.BRANCH_NOT_LOCKED)
+    if state.closed_by:
+        return refused(notices.BRANCH_CLOSED_BY_MODERATOR)
     if user != state.owner:
         return refused(notices.BRANCH_NOT_YOURS)
     if taken or request.new_thread.key == ref.key:

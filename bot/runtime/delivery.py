@@ -32,6 +32,8 @@ log = logging.getLogger(__name__)
 
 #: Actions whose visible text is the assistant's reply.
 REPLY_KINDS = frozenset({"reply", "redirect"})
+#: Actions that show a case in the mod log (a new post, or the post edited in place).
+CASE_KINDS = frozenset({"case", "case_update"})
 #: Attempts and pauses (seconds) for an action a platform failed to carry out.
 DELIVERY_BACKOFF = (0.5, 2.0)
 #: A decision's follow-up when there is none.
@@ -326,7 +328,10 @@ class Delivery(Stage):
                 done=((item.id, "streamed"),),
             )
             return None  # marked done with the reply's text, in one write
-        await adapter.perform(action, key=item.key, case=case, retry=retry)
+        post = await adapter.perform(action, key=item.key, case=case, retry=retry)
+        if post and case is not None and action.kind in CASE_KINDS and post != case.post:
+            # Where the case is shown, so that a later change to it edits that message in place.
+            await self.store.case_posted(workspace=case.workspace, number=case.number, post=post)
         return "done"
 
     async def _give_up(self, item: OwedAction, error: str) -> None:
@@ -337,7 +342,7 @@ class Delivery(Stage):
             platform=action.thread.platform, kind=action.kind, gave_up=True
         )
         await self.store.action_failed(item.id, at=self.clock(), error=error, give_up=True)
-        if action.kind == "case":
+        if action.kind in CASE_KINDS:
             return  # the mod log itself is failing; the log line above is all we can do
         state = await self.store.load_thread(action.thread.key)
         case = draft_case(

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from bot import notices, policy
 from bot.records import (
+    PRIORITY_KINDS,
     Action,
     Appeal,
     Branch,
@@ -64,8 +65,14 @@ class Requests(Stage):
         state = await self.store.load_thread(event.thread.key)
         if state is None:
             return Outcome(verdict="not_hosted")
+        now = self.clock()
+        group = (
+            await self.crisis_case(event.thread)
+            if policy.in_crisis_window(state, self.settings, now)
+            else None
+        )
         decision = policy.confirm(
-            state=state, confirmation=event, settings=self.settings, now=self.clock()
+            state=state, confirmation=event, settings=self.settings, now=now, group=group
         )
         return await self._commit_event(
             event.event_id, event.thread.key, decision, actor=event.author.id
@@ -74,12 +81,8 @@ class Requests(Stage):
     async def appeal(self, request: Appeal) -> Outcome:
         """A user's appeal of the lock on their thread, for the moderators to review."""
         state = await self.store.load_thread(request.thread.key)
-        closing_number = await self._closing_case(request.thread)
-        closing = (
-            await self.store.case(workspace=request.thread.workspace, number=closing_number)
-            if closing_number is not None
-            else None
-        )
+        closing = await self._closing_case(request.thread)
+        closing_number = closing.number if closing else None
         allowed = {state.owner if state else "", closing.user_id if closing else ""}
         if state is not None and request.author.id not in allowed:
             decision = Decision(
@@ -131,7 +134,11 @@ class Requests(Stage):
             request=request,
             taken=taken,
             user_turns=sum(1 for t in carried if t.role == "user"),
-            lock_case=await self._closing_case(request.thread) if state is not None else None,
+            lock_case=(
+                closing.number
+                if state is not None and (closing := await self._closing_case(request.thread))
+                else None
+            ),
         )
         copies = (
             tuple(
@@ -161,49 +168,62 @@ class Requests(Stage):
         )
 
     async def moderate(self, command: ModCommand) -> Outcome:
-        """A moderator's command: unlock, uphold, note, pardon."""
-        target = command.thread
-        if command.case is None and target is not None and command.command in ("unlock", "uphold"):
-            # "Unlock this thread" reviews the case that closed it: link them, so the share of
-            # locks moderators reverse can be measured.
-            closing = await self._closing_case(target)
-            if closing is not None:
-                command = replace(command, case=closing)
-        state = await self.store.load_thread(target.key) if target else None
-        appellant = None
-        if target is not None and command.command in ("unlock", "uphold"):
-            waiting = await self._open_appeal(target)
-            appellant = waiting.user_id if waiting else None
+        """A moderator's command: close, unlock, uphold, acknowledge, resolve, note, pardon.
+
+        What it acts on is looked up here: the case it names, the thread (the case's, when only
+        a case was named), the case that closed the thread and the appeal waiting on it.
+        """
+        target = (
+            await self.store.case(workspace=command.origin.workspace, number=command.case)
+            if command.case is not None
+            else None
+        )
+        if command.thread is None and target is not None and target.thread is not None:
+            command = replace(command, thread=target.thread)
+        thread = command.thread
+        state = await self.store.load_thread(thread.key) if thread else None
+        closing = appeal = None
+        if thread is not None and command.command in ("unlock", "uphold"):
+            # "Unlock this thread" reviews the case that closed it: linked, so the share of locks
+            # moderators reverse can be measured, and the waiting appeal is answered.
+            closing = await self._closing_case(thread)
+            appeal = await self._open_appeal(thread)
         decision = policy.moderate(
-            state=state, command=command, now=self.clock(), appellant=appellant
+            state=state,
+            command=command,
+            now=self.clock(),
+            target=target,
+            closing=closing,
+            appeal=appeal,
         )
         return await self._commit_event(
             command.event_id,
-            target.key if target else None,
+            thread.key if thread else None,
             decision,
             actor=command.moderator.id,
             data={"command": command.command, "case": command.case, "note": command.note},
         )
 
-    async def _open_appeal(self, thread: ThreadRef) -> Case | None:
-        """The thread's newest appeal, if no moderator has unlocked or upheld since it was made."""
-        recent = await self.store.cases(
-            workspace=thread.workspace, kinds=("appeal", "unlock", "uphold"), limit=500
+    async def crisis_case(self, thread: ThreadRef) -> Case | None:
+        """The thread's newest priority case that no moderator has resolved, if any."""
+        found = await self.store.cases(
+            thread_key=thread.key, kinds=PRIORITY_KINDS, open_only=True, limit=1
         )
-        for case in recent:  # newest first
-            if case.thread is None or case.thread.key != thread.key:
-                continue
-            return case if case.kind == "appeal" else None
-        return None
+        return found[0] if found else None
 
-    async def _closing_case(self, thread: ThreadRef) -> int | None:
-        recent = await self.store.cases(
-            workspace=thread.workspace, kinds=("lock", "end"), limit=200
+    async def _open_appeal(self, thread: ThreadRef) -> Case | None:
+        """The thread's newest appeal, if no moderator has answered it yet."""
+        found = await self.store.cases(
+            thread_key=thread.key, kinds=("appeal",), open_only=True, limit=1
         )
-        for case in recent:  # newest first
-            if case.thread is not None and case.thread.key == thread.key:
-                return case.number
-        return None
+        return found[0] if found else None
+
+    async def _closing_case(self, thread: ThreadRef) -> Case | None:
+        """The case that closed the thread last: the bot's lock, a moderator's, or an end."""
+        found = await self.store.cases(
+            thread_key=thread.key, kinds=("lock", "mod_lock", "end"), limit=1
+        )
+        return found[0] if found else None
 
     async def _commit_event(
         self,
@@ -230,6 +250,7 @@ class Requests(Stage):
                 cases=decision.cases,
                 actions=decision.actions,
                 audit=(audit,),
+                updates=decision.updates,
             )
         except DuplicateEvent:
             return Outcome(verdict="duplicate")

@@ -23,7 +23,15 @@ from bot.assistant.offline import NoClassifier, OfflineAssistant
 from bot.config import Settings
 from bot.errors import StoreError
 from bot.limits import RateLimiter, TokenLedger, midnight
-from bot.records import Action, Decision, Incoming, Signals, ThreadState, UserHistory
+from bot.records import (
+    PRIORITY_KINDS,
+    Action,
+    Decision,
+    Incoming,
+    Signals,
+    ThreadState,
+    UserHistory,
+)
 from bot.runtime.delivery import REPLY_KINDS, Delivery, report_usage
 from bot.runtime.wiring import Outcome, Stage, Wiring
 from bot.safety.language import guess_language
@@ -252,13 +260,25 @@ class Turns(Stage):
                 since=now - self.settings.policy.repeat_lock_window,
             )
             signals = replace(base, assessment=assessed.assessment)
+            decided_at = self.clock()
+            group = None
+            if signals.risk != "none" or policy.in_crisis_window(state, self.settings, decided_at):
+                # Only a crisis needs the thread's priority case: it joins it, not a new one.
+                found = await self.store.cases(
+                    thread_key=msg.thread.key,
+                    kinds=PRIORITY_KINDS,
+                    open_only=True,
+                    limit=1,
+                )
+                group = found[0] if found else None
             decision = policy.decide(
                 state=state,
                 incoming=msg,
                 signals=signals,
                 history=UserHistory(recent_locks=locks),
                 settings=self.settings,
-                now=self.clock(),
+                now=decided_at,
+                group=group,
             )
             shows_reply = any(a.kind in REPLY_KINDS for a in decision.actions)
             needed = FRAMING_OF_VERDICT.get(decision.verdict, "")
@@ -276,7 +296,7 @@ class Turns(Stage):
                 await reply.cancel()
             elif not await reply.started():
                 failure = (await reply.outcome()).failed or "the assistant failed"
-                decision = self._failed_turn(state, decision, failure)
+                decision = self._failed_turn(state, decision, failure, risk=signals.risk)
         except BaseException:
             # Whatever went wrong (a store error, a bug, shutdown), stop the paid generation.
             await reply.cancel()
@@ -311,7 +331,9 @@ class Turns(Stage):
             report_usage("classifier", outcome.usage, self.settings)
         return outcome
 
-    def _failed_turn(self, state: ThreadState, decision: Decision, failure: str) -> Decision:
+    def _failed_turn(
+        self, state: ThreadState, decision: Decision, failure: str, *, risk: str = "none"
+    ) -> Decision:
         """The reply could not be produced: tell the user plainly and count no strike.
 
         A crisis turn keeps its resources and its alert: a fixed supportive line stands in for the
@@ -319,8 +341,11 @@ class Turns(Stage):
         """
         log.warning("turn failed in %s: %s", state.ref.key, failure)
         if decision.verdict == "crisis":
+            fallback = (
+                notices.SUPPORT_FALLBACK_OTHERS if risk == "others" else notices.SUPPORT_FALLBACK
+            )
             actions = tuple(
-                Action(kind="notice", thread=a.thread, text=notices.SUPPORT_FALLBACK)
+                Action(kind="notice", thread=a.thread, text=fallback)
                 if a.kind in REPLY_KINDS
                 else a
                 for a in decision.actions
@@ -328,7 +353,7 @@ class Turns(Stage):
             return replace(decision, actions=actions, notes=(*decision.notes, failure))
         kept = replace(state, turns=state.turns + 1, pending_end_by=None)
         # The strike goes, but a case the turn raised (a harmful turn in a crisis window) stays.
-        case_actions = tuple(a for a in decision.actions if a.kind == "case")
+        case_actions = tuple(a for a in decision.actions if a.kind in ("case", "case_update"))
         return Decision(
             verdict="failed",
             state=kept,
@@ -337,6 +362,7 @@ class Turns(Stage):
                 Action(kind="notice", thread=state.ref, text=notices.TURN_FAILED),
             ),
             cases=decision.cases,
+            updates=decision.updates,
             notes=(failure,),
         )
 
@@ -405,6 +431,7 @@ class Turns(Stage):
                 cases=decision.cases,
                 actions=decision.actions,
                 audit=(audit,),
+                updates=decision.updates,
             )
         except DuplicateEvent:
             if reply is not None:

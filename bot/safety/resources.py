@@ -51,6 +51,10 @@ class Wording:
     emergency_label: str
     anywhere: str
     no_consequences: str
+    #: For a risk to someone else: the emergency sentence leads, this framing follows it, and
+    #: the closing line promises nothing about consequences (the moderators may have to act).
+    framing_others: str
+    closing_others: str
     checked: str  # with {date}
     #: Country names by region code; a code not listed is shown as itself.
     names: dict[str, str]
@@ -101,6 +105,14 @@ TRANSLATIONS: dict[str, Wording] = {
             "This message is sent automatically and has no consequences for you. "
             "You can keep talking here."
         ),
+        framing_others=(
+            "If you feel you might hurt someone, talking to someone now can help. These services "
+            "are free and confidential:"
+        ),
+        closing_others=(
+            "This message is sent automatically; the moderators have been told, so a person can "
+            "help. You can keep talking here."
+        ),
         checked="(Resources checked {date}.)",
         names=dict(_EN_NAMES),
     ),
@@ -115,6 +127,14 @@ TRANSLATIONS: dict[str, Wording] = {
         no_consequences=(
             "Ce message est envoyé automatiquement et n'a aucune conséquence pour vous. "
             "Vous pouvez continuer à parler ici."
+        ),
+        framing_others=(
+            "Si vous sentez que vous pourriez faire du mal à quelqu'un, en parler maintenant peut "
+            "aider. Ces services sont gratuits et confidentiels :"
+        ),
+        closing_others=(
+            "Ce message est envoyé automatiquement ; les modérateurs ont été prévenus, une "
+            "personne peut donc aider. Vous pouvez continuer à parler ici."
         ),
         checked="(Ressources vérifiées le {date}.)",
         names=_names(
@@ -157,6 +177,14 @@ TRANSLATIONS: dict[str, Wording] = {
             "Este mensaje se envía automáticamente y no tiene ninguna consecuencia para ti. "
             "Puedes seguir hablando aquí."
         ),
+        framing_others=(
+            "Si sientes que podrías hacer daño a alguien, hablar ahora con alguien puede ayudar. "
+            "Estos servicios son gratuitos y confidenciales:"
+        ),
+        closing_others=(
+            "Este mensaje se envía automáticamente; los moderadores han sido avisados, así que una "
+            "persona puede ayudar. Puedes seguir hablando aquí."
+        ),
         checked="(Recursos comprobados el {date}.)",
         names=_names(
             "Estados Unidos",
@@ -197,6 +225,14 @@ TRANSLATIONS: dict[str, Wording] = {
         no_consequences=(
             "Diese Nachricht wird automatisch gesendet und hat keine Folgen für dich. "
             "Du kannst hier weiterschreiben."
+        ),
+        framing_others=(
+            "Wenn du das Gefühl hast, jemandem etwas antun zu können, kann es helfen, jetzt mit "
+            "jemandem zu reden. Diese Angebote sind kostenlos und vertraulich:"
+        ),
+        closing_others=(
+            "Diese Nachricht wird automatisch gesendet; die Moderation wurde informiert, damit ein "
+            "Mensch helfen kann. Du kannst hier weiterschreiben."
         ),
         checked="(Angaben geprüft am {date}.)",
         names=_names(
@@ -239,6 +275,14 @@ TRANSLATIONS: dict[str, Wording] = {
             "Esta mensagem é enviada automaticamente e não tem nenhuma consequência para você. "
             "Você pode continuar a conversa aqui."
         ),
+        framing_others=(
+            "Se você sente que pode machucar alguém, falar com alguém agora pode ajudar. Estes "
+            "serviços são gratuitos e confidenciais:"
+        ),
+        closing_others=(
+            "Esta mensagem é enviada automaticamente; os moderadores foram avisados, para que uma "
+            "pessoa possa ajudar. Você pode continuar conversando aqui."
+        ),
         checked="(Recursos verificados em {date}.)",
         names=_names(
             "Estados Unidos",
@@ -279,6 +323,14 @@ TRANSLATIONS: dict[str, Wording] = {
         no_consequences=(
             "Questo messaggio è inviato automaticamente e non ha alcuna conseguenza per te. "
             "Puoi continuare a parlare qui."
+        ),
+        framing_others=(
+            "Se senti che potresti fare del male a qualcuno, parlarne adesso con qualcuno può "
+            "aiutare. Questi servizi sono gratuiti e riservati:"
+        ),
+        closing_others=(
+            "Questo messaggio è inviato automaticamente; i moderatori sono stati avvisati, così "
+            "una persona può aiutare. Puoi continuare a scrivere qui."
         ),
         checked="(Risorse verificate il {date}.)",
         names=_names(
@@ -360,16 +412,25 @@ def lines_for(
 
 
 def crisis_text(
-    settings: CrisisSettings, *, regions: Sequence[str] = (), language: str = ""
+    settings: CrisisSettings,
+    *,
+    regions: Sequence[str] = (),
+    language: str = "",
+    risk: str = "self",
 ) -> str:
     """The message posted when someone may be at risk: emergency numbers first, then helplines.
 
     `regions` are the thread's own regions (empty: the config's); `language` is the message's
     language as an ISO 639-1 code ("" when unknown), which picks the wording and adds the
-    regions that speak it. Every word comes from this module or the reviewed table.
+    regions that speak it. For a risk to someone else (`risk="others"`) the emergency sentence
+    leads and the closing line promises nothing about consequences: the moderators have been
+    told, and may have to act. Every word comes from this module or the reviewed table.
     """
     wording = TRANSLATIONS.get(language, TRANSLATIONS["en"])
-    lines = [wording.framing, wording.emergency]
+    if risk == "others":
+        lines = [wording.emergency, wording.framing_others]
+    else:
+        lines = [wording.framing, wording.emergency]
     shown = lines_for(settings, regions=regions, language=language)
     headed: set[str] = set()
     for r in shown:
@@ -385,7 +446,7 @@ def crisis_text(
             if r.emergency:
                 continue
         lines.append(f"- {r.service}: {r.how}")
-    lines.append(wording.no_consequences)
+    lines.append(wording.closing_others if risk == "others" else wording.no_consequences)
     dates = [d for d in (r.verified_on or settings.verified_on for r in shown) if d]
     if dates:
         lines.append(wording.checked.format(date=min(dates)))

@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol, runtime_checkable
 
 from bot.errors import StoreError
 from bot.progress import Progress
-from bot.records import Action, Assessment, Case, CaseDraft, CaseKind, ThreadState
+from bot.records import Action, Assessment, Case, CaseDraft, CaseKind, CaseUpdate, ThreadState
 
 TurnRole = Literal["user", "assistant"]
 
@@ -221,16 +221,19 @@ class Store(Protocol):
         actions: Sequence[Action] = (),
         audit: Sequence[AuditEntry] = (),
         done: Sequence[tuple[int, str]] = (),
+        updates: Sequence[CaseUpdate] = (),
     ) -> Committed:
         """Write one decision atomically; raise DuplicateEvent if `event_id` was seen before.
 
         `done` marks owed actions (id, outcome) carried out in the same transaction: a reply's
         stored text and its action's completion are one write, so no crash can fall between.
 
-        Cases are numbered per workspace (1, 2, 3 ... without gaps). An action's `case_ref` is an
-        index into `cases` and comes back as `case` holding that case's number. Each case and
-        each entry of `audit` is appended to the hash chain. A moderator case whose `refers_to`
-        names an open case marks that case reviewed.
+        Cases are numbered per workspace (1, 2, 3 ... without gaps), open when their kind waits
+        for a moderator and resolved otherwise. An action's `case_ref` is an index into `cases`
+        and comes back as `case` holding that case's number. `updates` change stored cases (their
+        state, a grouped signal, a ping); an update of a case that does not exist is a StoreError
+        and nothing is written. Each case, each update and each entry of `audit` is appended to
+        the hash chain.
         """
         ...
 
@@ -281,9 +284,14 @@ class Store(Protocol):
         kinds: Sequence[CaseKind] = (),
         open_only: bool = False,
         user_id: str | None = None,
+        thread_key: str | None = None,
         limit: int = 50,
     ) -> list[Case]:
-        """Cases, newest first, filtered."""
+        """Cases, newest first, filtered; `open_only` keeps those not resolved yet."""
+        ...
+
+    async def case_posted(self, *, workspace: str, number: int, post: str) -> None:
+        """Remember where the platform shows a case, so a later change edits it in place."""
         ...
 
     async def audit_records(self, *, since: datetime | None = None) -> list[AuditRecord]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from bot.records import Case, CaseDraft
+from bot.records import Case, CaseDraft, initial_status
 from bot.store.base import AuditReport
 from bot.store.codec import case_to_json, time_to_json
 from bot.store.rows import Row, stored_time_text
@@ -104,7 +104,10 @@ def numbered_case(
     """A draft given its number, and the audit record that goes with it.
 
     Both backends build case records here, so a chain copied from one to the other hashes the same.
+    A case that only records (a note, an unlock) is born resolved; one that waits for a moderator
+    is born open (see `bot.records.REVIEW_KINDS`).
     """
+    status = initial_status(draft.kind)
     case = Case(
         number=number,
         kind=draft.kind,
@@ -119,6 +122,11 @@ def numbered_case(
         summary=draft.summary,
         excerpts=draft.excerpts,
         refers_to=draft.refers_to,
+        status=status,
+        status_by="" if status == "open" else draft.actor,
+        status_at=None if status == "open" else at,
+        updated_at=at,
+        pinged_at=at if draft.priority else None,
     )
     data = case_to_json(case)
     del data["excerpts"]  # in the chain only as a digest, so a purge keeps it verifiable

@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from bot.records import (
     ACTION_KINDS,
     CASE_KINDS,
+    CASE_STATUSES,
     CATEGORIES,
     RISKS,
     Action,
@@ -34,7 +35,6 @@ JSONObject = dict[str, Any]
 T = TypeVar("T")
 
 THREAD_STATUSES: tuple[str, ...] = ("open", "warned", "locked", "ended")
-CASE_STATUSES: tuple[str, ...] = ("open", "reviewed")
 
 
 # --- times -------------------------------------------------------------------------------------
@@ -184,6 +184,8 @@ def thread_state_to_json(state: ThreadState) -> JSONObject:
         "history_trimmed": state.history_trimmed,
         "warned_users": list(state.warned_users),
         "history_from": state.history_from,
+        "closed_by": state.closed_by,
+        "last_risk": state.last_risk,
     }
 
 
@@ -204,6 +206,8 @@ _STATE_FIELDS: dict[str, Callable[[object], object]] = {
     "history_trimmed": _bool,
     "warned_users": _strs,
     "history_from": _int,
+    "closed_by": _str,
+    "last_risk": _choice(RISKS),
 }
 
 
@@ -383,6 +387,13 @@ def case_to_json(case: Case) -> JSONObject:
         "excerpts": list(case.excerpts),
         "refers_to": case.refers_to,
         "status": case.status,
+        "status_by": case.status_by,
+        "status_reason": case.status_reason,
+        "status_at": _opt_time_to_json(case.status_at),
+        "signals": case.signals,
+        "updated_at": _opt_time_to_json(case.updated_at),
+        "pinged_at": _opt_time_to_json(case.pinged_at),
+        "post": case.post,
     }
 
 
@@ -391,6 +402,13 @@ _CASE_FIELDS: dict[str, Callable[[object], object]] = {
     "number": _int,
     "created_at": time_from_json,
     "status": _choice(CASE_STATUSES),
+    "status_by": _str,
+    "status_reason": _str,
+    "status_at": _opt_time_from_json,
+    "signals": _int,
+    "updated_at": _opt_time_from_json,
+    "pinged_at": _opt_time_from_json,
+    "post": _str,
 }
 
 

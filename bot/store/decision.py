@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
 from bot.errors import StoreError
-from bot.records import CASE_KINDS, Action, Case, CaseDraft, ThreadState
+from bot.records import CASE_KINDS, CASE_STATUSES, Action, Case, CaseDraft, CaseUpdate, ThreadState
 from bot.store import codec
 from bot.store.base import AuditEntry, TurnRecord
 from bot.store.chain import ChainItem, canonical_json
@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 
 #: Longest turn text kept: the model's history needs whole messages, but not unbounded ones.
 TURN_TEXT_CHARS = 8000
-#: A moderator case of these kinds closes (marks reviewed) the case it refers to. A note does not.
-REVIEWING_KINDS: frozenset[str] = frozenset({"unlock", "uphold"})
+#: Longest reason a moderator gives for a change of a case's state.
+REASON_CHARS = 1000
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)
@@ -97,6 +97,9 @@ class Decision:
     entries: list[ChainItem]
     #: Owed actions (id, outcome) this write also marks done.
     done: list[tuple[int, str]]
+    #: Changes to stored cases, cleaned; each excerpt list as JSON text (None: keep the case's).
+    updates: list[CaseUpdate] = field(default_factory=list)
+    update_excerpts: list[str | None] = field(default_factory=list)
 
 
 def prepare(
@@ -111,11 +114,13 @@ def prepare(
     done: Sequence[tuple[int, str]],
     excerpt_chars: int,
     clean: Callable[[str], str],
+    updates: Sequence[CaseUpdate] = (),
 ) -> Decision:
     """Check and serialise one decision; StoreError (nothing written) for what cannot be."""
     try:
         when = codec.time_to_json(at)
         drafts = [_trim_draft(d, excerpt_chars=excerpt_chars, clean=clean) for d in cases]
+        changes = [_trim_update(u, excerpt_chars=excerpt_chars, clean=clean) for u in updates]
         for action in actions:
             if action.case_ref is not None and not 0 <= action.case_ref < len(drafts):
                 raise ValueError(
@@ -142,6 +147,10 @@ def prepare(
                 for e in audit
             ],
             done=[(i, clean(o)) for i, o in done],
+            updates=changes,
+            update_excerpts=[
+                json_text(list(u.excerpts)) if u.signal and u.excerpts else None for u in changes
+            ],
         )
     except (ValueError, TypeError) as exc:
         raise StoreError(f"cannot commit this decision: {exc}; nothing was written") from exc
@@ -187,19 +196,47 @@ def _trim_draft(draft: CaseDraft, *, excerpt_chars: int, clean: Callable[[str], 
     )
 
 
+def _trim_update(
+    update: CaseUpdate, *, excerpt_chars: int, clean: Callable[[str], str]
+) -> CaseUpdate:
+    if update.status is not None and update.status not in CASE_STATUSES:
+        raise ValueError(f"unknown case status {update.status!r}")
+    if update.number < 1:
+        raise ValueError(f"an update of case {update.number}, which cannot exist")
+    return replace(
+        update,
+        reason=cut(clean(update.reason.strip()), REASON_CHARS),
+        summary=clean(update.summary),
+        excerpts=tuple(cut(clean(e), excerpt_chars) for e in update.excerpts),
+    )
+
+
+def update_item(update: CaseUpdate, *, thread_key: str | None, signals: int) -> ChainItem:
+    """The audit record of one change to a case (`signals`: its count after the change).
+
+    The latest excerpt of a grouped signal is kept outside the chain, which holds its digest.
+    """
+    data: dict[str, Any] = {
+        "workspace": update.workspace,
+        "number": update.number,
+        "status": update.status,
+        "reason": update.reason,
+        "signal": update.signal,
+        "signals": signals,
+        "pinged": update.pinged,
+    }
+    latest = update.excerpts[-1] if update.signal and update.excerpts else None
+    return ChainItem(
+        kind="case_update",
+        actor=update.actor,
+        thread_key=thread_key,
+        data_json=canonical_json(data),
+        excerpt=latest,
+    )
+
+
 def with_case_number(action: Action, cases: Sequence[Case]) -> Action:
     """The action with its `case_ref` (an index into the decision's cases) made a case number."""
     if action.case_ref is None:
         return action
     return replace(action, case=cases[action.case_ref].number, case_ref=None)
-
-
-def note_not_reviewed(draft: CaseDraft, *, number: int) -> None:
-    """Log that case `number` reviews a case that is not open (so nothing was marked)."""
-    log.info(
-        "case %d (%s) refers to case %d in %s, which is not open",
-        number,
-        draft.kind,
-        draft.refers_to,
-        draft.workspace,
-    )

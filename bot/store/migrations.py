@@ -147,6 +147,73 @@ CREATE TABLE audit_head (
 INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{genesis}');
 """
 
+_CASE_LIFECYCLE = """
+CREATE TABLE cases_new (
+    workspace     TEXT NOT NULL,
+    number        INTEGER NOT NULL CHECK (number > 0),
+    kind          TEXT NOT NULL,
+    user_id       TEXT NOT NULL,
+    actor         TEXT NOT NULL,
+    thread_key    TEXT,
+    category      TEXT NOT NULL,
+    priority      INTEGER NOT NULL,
+    strikes       INTEGER NOT NULL,
+    summary       TEXT NOT NULL,
+    excerpt_id    INTEGER,
+    refers_to     INTEGER,
+    status        TEXT NOT NULL CHECK (status IN ('open', 'acknowledged', 'resolved')),
+    created_at    TEXT NOT NULL,
+    status_by     TEXT NOT NULL DEFAULT '',
+    status_reason TEXT NOT NULL DEFAULT '',
+    status_at     TEXT,
+    signals       INTEGER NOT NULL DEFAULT 1 CHECK (signals > 0),
+    updated_at    TEXT,
+    pinged_at     TEXT,
+    post          TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (workspace, number)
+) WITHOUT ROWID;
+-- A case an unlock or uphold reviewed was 'reviewed': it is resolved, by that moderator. A case
+-- that only records (a note, an unlock, an end) never waited: resolved by whoever made it.
+INSERT INTO cases_new (workspace, number, kind, user_id, actor, thread_key, category, priority,
+    strikes, summary, excerpt_id, refers_to, status, created_at, status_by, status_at,
+    updated_at, pinged_at)
+SELECT c.workspace, c.number, c.kind, c.user_id, c.actor, c.thread_key, c.category, c.priority,
+    c.strikes, c.summary, c.excerpt_id, c.refers_to,
+    CASE WHEN c.status = 'reviewed' OR c.kind NOT IN ('appeal', 'lock', 'crisis',
+        'harmful_in_crisis', 'repeat_locks', 'delivery_failure') THEN 'resolved' ELSE 'open' END,
+    c.created_at,
+    CASE WHEN c.status = 'reviewed' THEN COALESCE((SELECT r.actor FROM cases r
+        WHERE r.workspace = c.workspace AND r.refers_to = c.number
+        AND r.kind IN ('unlock', 'uphold') ORDER BY r.number LIMIT 1), '')
+        WHEN c.kind NOT IN ('appeal', 'lock', 'crisis', 'harmful_in_crisis', 'repeat_locks',
+        'delivery_failure') THEN c.actor ELSE '' END,
+    CASE WHEN c.status = 'reviewed' THEN COALESCE((SELECT r.created_at FROM cases r
+        WHERE r.workspace = c.workspace AND r.refers_to = c.number
+        AND r.kind IN ('unlock', 'uphold') ORDER BY r.number LIMIT 1), c.created_at)
+        WHEN c.kind NOT IN ('appeal', 'lock', 'crisis', 'harmful_in_crisis', 'repeat_locks',
+        'delivery_failure') THEN c.created_at END,
+    c.created_at,
+    CASE WHEN c.priority THEN c.created_at END
+FROM cases c;
+DROP TABLE cases;
+ALTER TABLE cases_new RENAME TO cases;
+CREATE INDEX cases_user ON cases (workspace, user_id, kind, created_at);
+CREATE INDEX cases_thread ON cases (thread_key, kind, created_at);
+-- An appeal was answered by any later unlock or uphold of its thread.
+UPDATE cases SET status = 'resolved',
+    status_by = (SELECT r.actor FROM cases r WHERE r.workspace = cases.workspace
+        AND r.thread_key = cases.thread_key AND r.kind IN ('unlock', 'uphold')
+        AND r.number > cases.number ORDER BY r.number LIMIT 1),
+    status_at = (SELECT r.created_at FROM cases r WHERE r.workspace = cases.workspace
+        AND r.thread_key = cases.thread_key AND r.kind IN ('unlock', 'uphold')
+        AND r.number > cases.number ORDER BY r.number LIMIT 1)
+WHERE kind = 'appeal' AND status = 'open' AND EXISTS (SELECT 1 FROM cases r
+    WHERE r.workspace = cases.workspace AND r.thread_key = cases.thread_key
+    AND r.kind IN ('unlock', 'uphold') AND r.number > cases.number);
+-- The review queue: only cases still waiting.
+CREATE INDEX cases_waiting ON cases (workspace, created_at) WHERE status != 'resolved';
+"""
+
 
 #: Every migration, in order. Append only.
 MIGRATIONS: tuple[Migration, ...] = (
@@ -178,6 +245,10 @@ MIGRATIONS: tuple[Migration, ...] = (
         CREATE INDEX inbox_thread ON inbox (thread_key, seq);
         """,
     ),
+    # Cases move open -> acknowledged -> resolved, with who, why and when; a crisis case groups
+    # the follow-up signals of its thread (count, latest time, last ping); `post` is where the
+    # platform shows the case. SQLite cannot change a CHECK, so the table is rebuilt.
+    Migration(5, "case_lifecycle", _CASE_LIFECYCLE),
 )
 
 _CREATE_TABLE = """

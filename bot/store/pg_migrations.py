@@ -177,6 +177,47 @@ CREATE TABLE audit_head (
 INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, '{genesis}');
 """
 
+_REVIEWED_BY = """(SELECT r.{col} FROM cases r WHERE r.workspace = c.workspace
+    AND r.refers_to = c.number AND r.kind IN ('unlock', 'uphold') ORDER BY r.number LIMIT 1)"""
+_ANSWERED_BY = """(SELECT r.{col} FROM cases r WHERE r.workspace = c.workspace
+    AND r.thread_key = c.thread_key AND r.kind IN ('unlock', 'uphold') AND r.number > c.number
+    ORDER BY r.number LIMIT 1)"""
+_RECORD_KINDS = (
+    "c.kind NOT IN ('appeal', 'lock', 'crisis', 'harmful_in_crisis', 'repeat_locks',"
+    " 'delivery_failure')"
+)
+
+_CASE_LIFECYCLE = f"""
+ALTER TABLE cases DROP CONSTRAINT cases_status_check;
+ALTER TABLE cases
+    ADD COLUMN status_by     TEXT NOT NULL DEFAULT '',
+    ADD COLUMN status_reason TEXT NOT NULL DEFAULT '',
+    ADD COLUMN status_at     TIMESTAMPTZ,
+    ADD COLUMN signals       INTEGER NOT NULL DEFAULT 1 CHECK (signals > 0),
+    ADD COLUMN updated_at    TIMESTAMPTZ,
+    ADD COLUMN pinged_at     TIMESTAMPTZ,
+    ADD COLUMN post          TEXT NOT NULL DEFAULT '';
+-- A case an unlock or uphold reviewed was 'reviewed': it is resolved, by that moderator.
+UPDATE cases c SET status = 'resolved',
+    status_by = COALESCE({_REVIEWED_BY.format(col="actor")}, ''),
+    status_at = COALESCE({_REVIEWED_BY.format(col="created_at")}, c.created_at)
+WHERE c.status = 'reviewed';
+-- A case that only records (a note, an unlock, an end) never waited.
+UPDATE cases c SET status = 'resolved', status_by = c.actor, status_at = c.created_at
+WHERE c.status = 'open' AND {_RECORD_KINDS};
+-- An appeal was answered by any later unlock or uphold of its thread.
+UPDATE cases c SET status = 'resolved',
+    status_by = {_ANSWERED_BY.format(col="actor")},
+    status_at = {_ANSWERED_BY.format(col="created_at")}
+WHERE c.kind = 'appeal' AND c.status = 'open' AND {_ANSWERED_BY.format(col="number")} IS NOT NULL;
+UPDATE cases SET updated_at = created_at, pinged_at = CASE WHEN priority THEN created_at END;
+ALTER TABLE cases ADD CONSTRAINT cases_status_check
+    CHECK (status IN ('open', 'acknowledged', 'resolved'));
+-- The review queue: only cases still waiting.
+CREATE INDEX cases_waiting ON cases (workspace, created_at) WHERE status <> 'resolved';
+"""
+
+
 #: Every migration, in order. Append only.
 MIGRATIONS: tuple[PgMigration, ...] = (
     PgMigration(1, "initial", _INITIAL.replace("{genesis}", GENESIS)),
@@ -204,6 +245,10 @@ MIGRATIONS: tuple[PgMigration, ...] = (
         CREATE INDEX outbox_owed_by ON outbox (claimed_by) WHERE status = 'owed';
         """,
     ),
+    # Cases move open -> acknowledged -> resolved, with who, why and when; a crisis case groups
+    # the follow-up signals of its thread (count, latest time, last ping); `post` is where the
+    # platform shows the case.
+    PgMigration(3, "case_lifecycle", _CASE_LIFECYCLE),
 )
 
 _CREATE_TABLE = """

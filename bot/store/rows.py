@@ -71,6 +71,10 @@ def stored_time_text(value: Any) -> Any:
     return codec.time_to_json(value) if isinstance(value, datetime) else value
 
 
+def _opt_time_text(value: Any) -> Any:
+    return None if value is None else stored_time_text(value)
+
+
 def thread_state_from_text(key: str, state: str) -> ThreadState:
     """The stored state (JSON text) of thread `key`."""
     try:
@@ -128,6 +132,13 @@ def case_from_row(row: Row) -> Case:
         "refers_to": row["refers_to"],
         "status": row["status"],
         "created_at": stored_time_text(row["created_at"]),
+        "status_by": row["status_by"],
+        "status_reason": row["status_reason"],
+        "status_at": _opt_time_text(row["status_at"]),
+        "signals": row["signals"],
+        "updated_at": _opt_time_text(row["updated_at"]),
+        "pinged_at": _opt_time_text(row["pinged_at"]),
+        "post": row["post"],
     }
     try:
         data["excerpts"] = [] if excerpts is None else json.loads(excerpts)

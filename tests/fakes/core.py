@@ -7,14 +7,19 @@ they implement the same protocols as the real ones, so a wrong signature fails m
 from __future__ import annotations
 
 import asyncio
+import io
+import json
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from bot import audit
 from bot.adapter import ALL_ACTIONS
 from bot.assistant.base import AssessmentOutcome, ReplyOutcome, TurnContext
 from bot.errors import DeliveryError
 from bot.records import Action, ActionKind, Assessment, Case, ThreadRef
+from bot.store.base import Store
 
 
 @dataclass
@@ -40,12 +45,13 @@ class RecordingAdapter:
 
     async def perform(
         self, action: Action, *, key: str, case: Case | None = None, retry: bool = False
-    ) -> None:
+    ) -> str | None:
         """Record, or raise the next scripted failure for this kind."""
         errors = self.fail.get(action.kind)
         if errors:
             raise errors.pop(0)
         self.calls.append(Call(action.kind, action.thread.thread, action.text, key, case))
+        return None
 
     async def stream_reply(self, thread: ThreadRef, chunks: AsyncIterator[str], *, key: str) -> str:
         """Record the whole reply."""
@@ -164,3 +170,19 @@ class SteppingClock:
     def advance(self, **kw: float) -> None:
         """Move forward."""
         self.now += timedelta(**kw)
+
+
+async def exported_audit(store: Store) -> list[dict[str, Any]]:
+    """The audit log as `python -m bot audit export` writes it (JSONL), read back."""
+    out = io.StringIO()
+    await audit.export(store, fmt="jsonl", since=None, out=out)
+    return [json.loads(line) for line in out.getvalue().splitlines()]
+
+
+def case_changes(records: list[dict[str, Any]]) -> list[tuple[int, str | None, str, bool]]:
+    """Every change of a case in an audit export: (case, new state or None, by, grouped signal)."""
+    return [
+        (r["data"]["number"], r["data"]["status"], r["actor"], r["data"]["signal"])
+        for r in records
+        if r["kind"] == "case_update"
+    ]

@@ -532,6 +532,27 @@ class FakeDiscord:
         self.emit("INTERACTION_CREATE", payload)
         return payload
 
+    async def decide(
+        self, message_id: int, custom_id: str, *, user: int, reason: str = ""
+    ) -> dict[str, Any] | None:
+        """Press a button and, when it opens a form (type 9), submit `reason` in its one field.
+
+        Returns the form the button opened, or None when the button acted at once (or was refused).
+        """
+        self.click(message_id, custom_id, user=user)
+        await settle()
+        response = self.interaction_responses[-1] if self.interaction_responses else {}
+        if response.get("type") != 9:
+            return None
+        form = response["data"]
+        field = form["components"][0]["components"][0]
+        channel = int(self.messages[message_id]["channel_id"])
+        self.submit_modal(
+            form["custom_id"], {field["custom_id"]: reason}, user=user, channel=channel
+        )
+        await settle()
+        return dict(form)
+
     def slash(
         self,
         name: str,

@@ -181,8 +181,12 @@ class FakeSlackApi:
         if method == "chat.appendStream" and str(args.get("ts")) in self.timeline:
             self.timeline[str(args["ts"])]["text"] += str(args.get("markdown_text") or "")
         if method == "chat.update":
-            if str(args.get("ts")) in self.timeline:
-                self.timeline[str(args["ts"])]["text"] = str(args.get("text") or "")
+            shown = self.timeline.get(str(args.get("ts")))
+            if shown is None:
+                return web.json_response({"ok": False, "error": "message_not_found"})
+            shown["text"] = str(args.get("text") or "")
+            if "blocks" in args:
+                shown["blocks"] = args["blocks"]  # Slack replaces the blocks with the new ones
             return web.json_response({**ok, "channel": args.get("channel"), "ts": args.get("ts")})
         if method == "conversations.replies":
             return self._replies(args)

@@ -234,6 +234,27 @@ class Payloads:
             },
         }
 
+    def decision_submission(self, *, user: str, metadata: str, reason: str) -> dict[str, Any]:
+        """A `view_submission` of the form behind a deciding button (its one reason field)."""
+        n = next(self._n)
+        value = {"type": "plain_text_input", "value": reason}
+        return {
+            "type": "view_submission",
+            "team": {"id": TEAM, "domain": "example"},
+            "user": {"id": user, "team_id": TEAM},
+            "api_app_id": APP_ID,
+            "token": "legacy-verification-token",
+            "trigger_id": f"trigger-{n}",
+            "view": {
+                "id": f"V{n}",
+                "type": "modal",
+                "callback_id": "threadkeeper_decide_modal",
+                "private_metadata": metadata,
+                "hash": f"h{n}",
+                "state": {"values": {"reason": {"reason": value}}},
+            },
+        }
+
     def appeal_submission(self, *, user: str, metadata: str, statement: str) -> dict[str, Any]:
         """A `view_submission` of the appeal modal."""
         n = next(self._n)

@@ -440,24 +440,6 @@ async def test_action_case_ref_becomes_the_case_number(store: AnyStore) -> None:
     assert await store.owed_actions() == list(committed.actions)
 
 
-async def test_unlock_and_uphold_review_the_case_they_refer_to(store: AnyStore) -> None:
-    """An unlock or uphold marks its referred case reviewed; a note leaves it open."""
-    await store.commit(at=T0, event_id="e1", state=None, cases=[draft(), draft(), draft()])
-    await store.commit(
-        at=minutes(1),
-        event_id="e2",
-        state=None,
-        cases=[draft("note", refers_to=1), draft("uphold", refers_to=2)],
-    )
-    await store.commit(
-        at=minutes(2), event_id="e3", state=None, cases=[draft("unlock", refers_to=3)]
-    )
-    status = {c.number: c.status for c in await store.cases(workspace="g1")}
-    assert status == {1: "open", 2: "reviewed", 3: "reviewed", 4: "open", 5: "open", 6: "open"}
-    open_locks = await store.cases(kinds=["lock"], open_only=True)
-    assert [c.number for c in open_locks] == [1]
-
-
 async def test_cases_are_listed_newest_first_and_filtered(store: AnyStore) -> None:
     """cases() orders newest first and filters by workspace, kind, user and limit."""
     await store.commit(at=minutes(0), event_id="e1", state=None, cases=[draft("lock")])

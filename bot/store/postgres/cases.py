@@ -13,7 +13,7 @@ from typing import Any
 from bot.records import Case, CaseKind
 from bot.store.postgres.connection import PostgresBase, time_value
 from bot.store.postgres.driver import Conn
-from bot.store.postgres.statements import CASE, CASE_COLUMNS, RECENT_LOCKS
+from bot.store.postgres.statements import CASE, CASE_COLUMNS, RECENT_LOCKS, SET_POST
 from bot.store.rows import Row, case_from_row
 
 log = logging.getLogger(__name__)
@@ -47,9 +47,10 @@ class PostgresCases(PostgresBase):
         kinds: Sequence[CaseKind] = (),
         open_only: bool = False,
         user_id: str | None = None,
+        thread_key: str | None = None,
         limit: int = 50,
     ) -> list[Case]:
-        """Cases, newest first, filtered."""
+        """Cases, newest first, filtered; `open_only` keeps those not resolved yet."""
         where: list[str] = []
         params: list[Any] = []
         if workspace is not None:
@@ -58,11 +59,14 @@ class PostgresCases(PostgresBase):
         if user_id is not None:
             params.append(user_id)
             where.append(f"c.user_id = ${len(params)}")
+        if thread_key is not None:
+            params.append(thread_key)
+            where.append(f"c.thread_key = ${len(params)}")
         if kinds:
             params.append(list(kinds))
             where.append(f"c.kind = ANY(${len(params)}::text[])")
         if open_only:
-            where.append("c.status = 'open'")
+            where.append("c.status <> 'resolved'")
         sql = f"SELECT {CASE_COLUMNS}"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -73,3 +77,11 @@ class PostgresCases(PostgresBase):
             return await conn.fetch(sql, *params)
 
         return [case_from_row(row) for row in await self._read("list cases", read)]
+
+    async def case_posted(self, *, workspace: str, number: int, post: str) -> None:
+        """Remember where the platform shows a case, so a later change edits it in place."""
+
+        async def write(conn: Conn) -> None:
+            await conn.execute(SET_POST, post, workspace, number)
+
+        await self._write(f"record where case {number} is shown", write)

@@ -11,7 +11,11 @@ database itself, not by a protocol between processes:
   transaction. The row stays locked until commit, and a rollback returns the numbers.
 - **One audit chain**: each append first locks the `audit_head` row (SELECT ... FOR UPDATE), so
   appends from any number of processes are serialised and each links to the one before.
-- Locks are always taken in one order (event, thread, case counters by workspace name, chain head),
+- **A case changed by one decision at a time**: a `CaseUpdate` locks the case's row
+  (SELECT ... FOR UPDATE) before changing it, so two moderators resolving one case at once, or a
+  signal grouped into a case a moderator is resolving, queue one behind the other.
+- Locks are always taken in one order (event, thread, case counters by workspace name, updated
+  cases, chain head),
   so concurrent decisions queue instead of deadlocking; a deadlock or serialisation failure all the
   same is retried a few times.
 
@@ -27,24 +31,20 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 
 from bot.errors import StoreError
-from bot.records import Action, Case, CaseDraft, ThreadState
+from bot.records import Action, Case, CaseDraft, CaseUpdate, ThreadState
 from bot.store.base import AuditEntry, Committed, DuplicateEvent, OwedAction, TurnRecord
 from bot.store.chain import ChainItem, digest, linked, numbered_case
 from bot.store.codec import action_to_json, time_to_json
-from bot.store.decision import (
-    REVIEWING_KINDS,
-    Decision,
-    note_not_reviewed,
-    prepare,
-    with_case_number,
-)
+from bot.store.decision import Decision, prepare, update_item, with_case_number
 from bot.store.postgres.connection import PostgresBase, clean
 from bot.store.postgres.driver import Conn, count
 from bot.store.postgres.outbox import not_owed
 from bot.store.postgres.statements import (
     ACTION_DONE,
+    CASE_FOR_UPDATE,
     EVENT_SEEN,
     FORGET,
+    GROUP_SIGNAL,
     INSERT_AUDIT,
     INSERT_CASE,
     INSERT_EVENT,
@@ -52,9 +52,10 @@ from bot.store.postgres.statements import (
     INSERT_OUTBOX,
     INSERT_TURN,
     LOCK_HEAD,
-    MARK_REVIEWED,
     NEXT_CASES,
+    SET_CASE_STATUS,
     SET_HEAD,
+    SET_PINGED,
     UPSERT_THREAD,
 )
 from bot.store.rows import json_text
@@ -87,6 +88,7 @@ class PostgresCommit(PostgresBase):
         actions: Sequence[Action] = (),
         audit: Sequence[AuditEntry] = (),
         done: Sequence[tuple[int, str]] = (),
+        updates: Sequence[CaseUpdate] = (),
     ) -> Committed:
         """Write one decision atomically; raise DuplicateEvent if `event_id` was seen before."""
         decision = prepare(
@@ -100,6 +102,7 @@ class PostgresCommit(PostgresBase):
             done=done,
             excerpt_chars=self.excerpt_chars,
             clean=clean,
+            updates=updates,
         )
 
         async def body(conn: Conn) -> Committed:
@@ -136,6 +139,13 @@ async def _commit(conn: Conn, d: Decision, *, owner: str, lease: timedelta) -> C
         case, item = await _insert_case(conn, draft, number, excerpt, d.at)
         numbered.append(case)
         chain.append(item)
+    # Updated cases are locked in (workspace, number) order, like every other lock here.
+    changes = sorted(
+        zip(d.updates, d.update_excerpts, strict=True),
+        key=lambda pair: (pair[0].workspace, pair[0].number),
+    )
+    for update, excerpts in changes:
+        chain.append(await _update_case(conn, update, excerpts, d.at))
 
     owed: list[OwedAction] = []
     for action in d.actions:
@@ -168,7 +178,13 @@ async def _insert_case(
     if excerpt is not None:
         excerpt_digest = digest(excerpt)
         excerpt_id = int(await conn.fetchval(INSERT_EXCERPT, excerpt_digest, excerpt, at))
-    thread_key = draft.thread.key if draft.thread is not None else None
+    case, item = numbered_case(
+        draft,
+        number=number,
+        at=at,
+        excerpt_id=excerpt_id,
+        excerpt_digest=excerpt_digest,
+    )
     await conn.execute(
         INSERT_CASE,
         draft.workspace,
@@ -176,26 +192,51 @@ async def _insert_case(
         draft.kind,
         draft.user_id,
         draft.actor,
-        thread_key,
+        draft.thread.key if draft.thread is not None else None,
         draft.category,
         draft.priority,
         draft.strikes,
         draft.summary,
         excerpt_id,
         draft.refers_to,
+        case.status,
         at,
+        case.status_by,
+        None if case.status_at is None else at,
+        at,
+        None if case.pinged_at is None else at,
     )
-    if draft.refers_to is not None and draft.kind in REVIEWING_KINDS:
-        marked = count(await conn.execute(MARK_REVIEWED, draft.workspace, draft.refers_to))
-        if not marked:
-            note_not_reviewed(draft, number=number)
-    return numbered_case(
-        draft,
-        number=number,
-        at=at,
-        excerpt_id=excerpt_id,
-        excerpt_digest=excerpt_digest,
-    )
+    return case, item
+
+
+async def _update_case(
+    conn: Conn, update: CaseUpdate, excerpts: str | None, at: datetime
+) -> ChainItem:
+    """Change one stored case; its audit record. A case that does not exist is a StoreError."""
+    where = (update.workspace, update.number)
+    row = await conn.fetchrow(CASE_FOR_UPDATE, *where)
+    if row is None:
+        raise StoreError(
+            f"cannot update case {update.number} in {update.workspace}: there is no such case; "
+            "nothing was written"
+        )
+    signals = int(row["signals"])
+    if update.status is not None:
+        await conn.execute(SET_CASE_STATUS, update.status, update.actor, update.reason, at, *where)
+    if update.signal:
+        excerpt_id = None
+        if excerpts is not None:
+            excerpt_id = int(await conn.fetchval(INSERT_EXCERPT, digest(excerpts), excerpts, at))
+        await conn.execute(GROUP_SIGNAL, at, update.summary, excerpt_id, *where)
+        signals += 1
+    if update.pinged:
+        await conn.execute(SET_PINGED, at, *where)
+    item = update_item(update, thread_key=row["thread_key"], signals=signals)
+    if item.excerpt is not None:
+        text_digest = digest(item.excerpt)
+        excerpt_id = int(await conn.fetchval(INSERT_EXCERPT, text_digest, item.excerpt, at))
+        item = replace(item, excerpt_id=excerpt_id, excerpt_digest=text_digest)
+    return item
 
 
 async def _append(conn: Conn, at: datetime, items: Sequence[ChainItem]) -> None:

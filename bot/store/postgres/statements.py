@@ -32,12 +32,26 @@ NEXT_CASES = (
 )
 INSERT_CASE = (
     "INSERT INTO cases (workspace, number, kind, user_id, actor, thread_key, category, priority,"
-    " strikes, summary, excerpt_id, refers_to, status, created_at)"
-    " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'open', $13)"
+    " strikes, summary, excerpt_id, refers_to, status, created_at, status_by, status_at,"
+    " updated_at, pinged_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13,"
+    " $14, $15, $16, $17, $18)"
 )
-MARK_REVIEWED = (
-    "UPDATE cases SET status = 'reviewed' WHERE workspace = $1 AND number = $2 AND status = 'open'"
+# A change to a stored case (see CaseUpdate): the row is locked and read (it must exist), then
+# changed.
+CASE_FOR_UPDATE = (
+    "SELECT thread_key, signals FROM cases WHERE workspace = $1 AND number = $2 FOR UPDATE"
 )
+SET_CASE_STATUS = (
+    "UPDATE cases SET status = $1, status_by = $2, status_reason = $3, status_at = $4"
+    " WHERE workspace = $5 AND number = $6"
+)
+GROUP_SIGNAL = (
+    "UPDATE cases SET signals = signals + 1, updated_at = $1,"
+    " summary = CASE WHEN $2 <> '' THEN $2 ELSE summary END,"
+    " excerpt_id = COALESCE($3, excerpt_id) WHERE workspace = $4 AND number = $5"
+)
+SET_PINGED = "UPDATE cases SET pinged_at = $1 WHERE workspace = $2 AND number = $3"
+SET_POST = "UPDATE cases SET post = $1 WHERE workspace = $2 AND number = $3"
 # A fresh action is leased to the process that committed it, so another live process does not
 # claim it while it is being carried out; if that process dies, the lease runs out.
 INSERT_OUTBOX = (
@@ -107,7 +121,8 @@ RECENT_LOCKS = (
 )
 CASE_COLUMNS = (
     "c.workspace, c.number, c.kind, c.user_id, c.actor, c.thread_key, c.category, c.priority,"
-    " c.strikes, c.summary, e.text AS excerpts, c.refers_to, c.status, c.created_at"
+    " c.strikes, c.summary, e.text AS excerpts, c.refers_to, c.status, c.created_at,"
+    " c.status_by, c.status_reason, c.status_at, c.signals, c.updated_at, c.pinged_at, c.post"
     " FROM cases c LEFT JOIN excerpts e ON e.id = c.excerpt_id"
 )
 CASE = f"SELECT {CASE_COLUMNS} WHERE c.workspace = $1 AND c.number = $2"

@@ -17,8 +17,8 @@ What is not SQL (checking a decision, rows to records, the chain's hashes) is sh
 PostgreSQL backend: `bot.store.decision`, `bot.store.rows`, `bot.store.chain`.
 """
 
-from bot.store.decision import REVIEWING_KINDS, TURN_TEXT_CHARS
+from bot.store.decision import TURN_TEXT_CHARS
 from bot.store.sqlite.statements import HOT_PATH_QUERIES
 from bot.store.sqlite.store import SqliteStore
 
-__all__ = ["HOT_PATH_QUERIES", "REVIEWING_KINDS", "TURN_TEXT_CHARS", "SqliteStore"]
+__all__ = ["HOT_PATH_QUERIES", "TURN_TEXT_CHARS", "SqliteStore"]

@@ -14,7 +14,7 @@ from typing import Any
 from bot.records import Case, CaseKind
 from bot.store.rows import case_from_row, time_text
 from bot.store.sqlite.connection import SqliteBase
-from bot.store.sqlite.statements import CASE, CASE_COLUMNS, RECENT_LOCKS
+from bot.store.sqlite.statements import CASE, CASE_COLUMNS, RECENT_LOCKS, SET_POST
 
 log = logging.getLogger(__name__)
 
@@ -48,9 +48,10 @@ class SqliteCases(SqliteBase):
         kinds: Sequence[CaseKind] = (),
         open_only: bool = False,
         user_id: str | None = None,
+        thread_key: str | None = None,
         limit: int = 50,
     ) -> list[Case]:
-        """Cases, newest first, filtered."""
+        """Cases, newest first, filtered; `open_only` keeps those not resolved yet."""
         where: list[str] = []
         params: list[Any] = []
         if workspace is not None:
@@ -59,11 +60,14 @@ class SqliteCases(SqliteBase):
         if user_id is not None:
             where.append("c.user_id = ?")
             params.append(user_id)
+        if thread_key is not None:
+            where.append("c.thread_key = ?")
+            params.append(thread_key)
         if kinds:
             where.append(f"c.kind IN ({', '.join('?' * len(kinds))})")
             params.extend(kinds)
         if open_only:
-            where.append("c.status = 'open'")
+            where.append("c.status != 'resolved'")
         sql = f"SELECT {CASE_COLUMNS}"
         if where:
             sql += " WHERE " + " AND ".join(where)
@@ -74,3 +78,12 @@ class SqliteCases(SqliteBase):
             return conn.execute(sql, params).fetchall()
 
         return [case_from_row(row) for row in await self._call("list cases", read)]
+
+    async def case_posted(self, *, workspace: str, number: int, post: str) -> None:
+        """Remember where the platform shows a case, so a later change edits it in place."""
+        params = (post, workspace, number)
+
+        def write(conn: sqlite3.Connection) -> None:
+            conn.execute(SET_POST, params)
+
+        await self._write(f"record where case {number} is shown", write)

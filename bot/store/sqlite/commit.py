@@ -17,33 +17,30 @@ from datetime import datetime
 from functools import partial
 
 from bot.errors import StoreError
-from bot.records import Action, Case, CaseDraft, ThreadState
+from bot.records import Action, Case, CaseDraft, CaseUpdate, ThreadState
 from bot.store.base import AuditEntry, Committed, DuplicateEvent, OwedAction, TurnRecord
 from bot.store.chain import ChainItem, digest, linked, numbered_case
 from bot.store.codec import action_to_json
-from bot.store.decision import (
-    REVIEWING_KINDS,
-    Decision,
-    note_not_reviewed,
-    prepare,
-    with_case_number,
-)
+from bot.store.decision import Decision, prepare, update_item, with_case_number
 from bot.store.rows import clean_text, json_text
 from bot.store.sqlite.connection import SqliteBase, insert_excerpt
 from bot.store.sqlite.outbox import not_owed
 from bot.store.sqlite.statements import (
     ACTION_DONE,
     AUDIT_HEAD,
+    CASE_FOR_UPDATE,
     EVENT_SEEN,
     FORGET,
+    GROUP_SIGNAL,
     INSERT_AUDIT,
     INSERT_CASE,
     INSERT_EVENT,
     INSERT_OUTBOX,
     INSERT_TURN,
-    MARK_REVIEWED,
     NEXT_CASE,
+    SET_CASE_STATUS,
     SET_HEAD,
+    SET_PINGED,
     UPSERT_THREAD,
 )
 
@@ -72,6 +69,7 @@ class SqliteCommit(SqliteBase):
         actions: Sequence[Action] = (),
         audit: Sequence[AuditEntry] = (),
         done: Sequence[tuple[int, str]] = (),
+        updates: Sequence[CaseUpdate] = (),
     ) -> Committed:
         """Write one decision atomically; raise DuplicateEvent if `event_id` was seen before."""
         decision = prepare(
@@ -85,6 +83,7 @@ class SqliteCommit(SqliteBase):
             done=done,
             excerpt_chars=self.excerpt_chars,
             clean=clean_text,
+            updates=updates,
         )
         return await self._write("commit a decision", partial(_commit, decision=decision))
 
@@ -110,6 +109,8 @@ def _commit(conn: sqlite3.Connection, decision: Decision) -> Committed:
         case, item = _insert_case(conn, draft, excerpt, d, next_number)
         numbered.append(case)
         chain.append(item)
+    for update, excerpts in zip(d.updates, d.update_excerpts, strict=True):
+        chain.append(_update_case(conn, update, excerpts, d))
 
     owed: list[OwedAction] = []
     for action in d.actions:
@@ -152,7 +153,13 @@ def _insert_case(
     if excerpt is not None:
         excerpt_digest = digest(excerpt)
         excerpt_id = insert_excerpt(conn, excerpt, d.when, excerpt_digest)
-    thread_key = draft.thread.key if draft.thread is not None else None
+    case, item = numbered_case(
+        draft,
+        number=number,
+        at=d.at,
+        excerpt_id=excerpt_id,
+        excerpt_digest=excerpt_digest,
+    )
     conn.execute(
         INSERT_CASE,
         (
@@ -161,27 +168,50 @@ def _insert_case(
             draft.kind,
             draft.user_id,
             draft.actor,
-            thread_key,
+            draft.thread.key if draft.thread is not None else None,
             draft.category,
             int(draft.priority),
             draft.strikes,
             draft.summary,
             excerpt_id,
             draft.refers_to,
+            case.status,
             d.when,
+            case.status_by,
+            None if case.status_at is None else d.when,
+            d.when,
+            None if case.pinged_at is None else d.when,
         ),
     )
-    if draft.refers_to is not None and draft.kind in REVIEWING_KINDS:
-        marked = conn.execute(MARK_REVIEWED, (draft.workspace, draft.refers_to)).rowcount
-        if not marked:
-            note_not_reviewed(draft, number=number)
-    return numbered_case(
-        draft,
-        number=number,
-        at=d.at,
-        excerpt_id=excerpt_id,
-        excerpt_digest=excerpt_digest,
-    )
+    return case, item
+
+
+def _update_case(
+    conn: sqlite3.Connection, update: CaseUpdate, excerpts: str | None, d: Decision
+) -> ChainItem:
+    """Change one stored case; its audit record. A case that does not exist is a StoreError."""
+    where = (update.workspace, update.number)
+    row = conn.execute(CASE_FOR_UPDATE, where).fetchone()
+    if row is None:
+        raise StoreError(
+            f"cannot update case {update.number} in {update.workspace}: there is no such case; "
+            "nothing was written"
+        )
+    signals = int(row[1])
+    if update.status is not None:
+        conn.execute(SET_CASE_STATUS, (update.status, update.actor, update.reason, d.when, *where))
+    if update.signal:
+        excerpt_id = insert_excerpt(conn, excerpts, d.when) if excerpts is not None else None
+        conn.execute(GROUP_SIGNAL, (d.when, update.summary, update.summary, excerpt_id, *where))
+        signals += 1
+    if update.pinged:
+        conn.execute(SET_PINGED, (d.when, *where))
+    item = update_item(update, thread_key=row[0], signals=signals)
+    if item.excerpt is not None:
+        text_digest = digest(item.excerpt)
+        excerpt_id = insert_excerpt(conn, item.excerpt, d.when, text_digest)
+        item = replace(item, excerpt_id=excerpt_id, excerpt_digest=text_digest)
+    return item
 
 
 def _append(conn: sqlite3.Connection, when: str, items: Sequence[ChainItem]) -> None:

@@ -25,12 +25,22 @@ INSERT_TURN = (
 NEXT_CASE = "SELECT number FROM cases WHERE workspace = ? ORDER BY number DESC LIMIT 1"
 INSERT_CASE = (
     "INSERT INTO cases (workspace, number, kind, user_id, actor, thread_key, category, priority,"
-    " strikes, summary, excerpt_id, refers_to, status, created_at)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'open', ?)"
+    " strikes, summary, excerpt_id, refers_to, status, created_at, status_by, status_at,"
+    " updated_at, pinged_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
-MARK_REVIEWED = (
-    "UPDATE cases SET status = 'reviewed' WHERE workspace = ? AND number = ? AND status = 'open'"
+# A change to a stored case (see CaseUpdate): the row is read first (it must exist), then changed.
+CASE_FOR_UPDATE = "SELECT thread_key, signals FROM cases WHERE workspace = ? AND number = ?"
+SET_CASE_STATUS = (
+    "UPDATE cases SET status = ?, status_by = ?, status_reason = ?, status_at = ?"
+    " WHERE workspace = ? AND number = ?"
 )
+GROUP_SIGNAL = (
+    "UPDATE cases SET signals = signals + 1, updated_at = ?,"
+    " summary = CASE WHEN ? != '' THEN ? ELSE summary END,"
+    " excerpt_id = COALESCE(?, excerpt_id) WHERE workspace = ? AND number = ?"
+)
+SET_PINGED = "UPDATE cases SET pinged_at = ? WHERE workspace = ? AND number = ?"
+SET_POST = "UPDATE cases SET post = ? WHERE workspace = ? AND number = ?"
 INSERT_OUTBOX = "INSERT INTO outbox (action, status, created_at, event_id) VALUES (?, 'owed', ?, ?)"
 AUDIT_HEAD = "SELECT seq, hash FROM audit_head WHERE id = 1"
 INSERT_AUDIT = (
@@ -69,7 +79,8 @@ RECENT_LOCKS = (
 )
 CASE_COLUMNS = (
     "c.workspace, c.number, c.kind, c.user_id, c.actor, c.thread_key, c.category, c.priority,"
-    " c.strikes, c.summary, e.text AS excerpts, c.refers_to, c.status, c.created_at"
+    " c.strikes, c.summary, e.text AS excerpts, c.refers_to, c.status, c.created_at,"
+    " c.status_by, c.status_reason, c.status_at, c.signals, c.updated_at, c.pinged_at, c.post"
     " FROM cases c LEFT JOIN excerpts e ON e.id = c.excerpt_id"
 )
 CASE = f"SELECT {CASE_COLUMNS} WHERE c.workspace = ? AND c.number = ?"
@@ -98,7 +109,7 @@ HOT_PATH_QUERIES: tuple[str, ...] = (
     RECENT_TURNS,
     RECENT_LOCKS,
     NEXT_CASE,
-    MARK_REVIEWED,
+    CASE_FOR_UPDATE,
     CASE,
     OWED,
     ACTION_DONE,

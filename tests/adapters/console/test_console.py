@@ -170,7 +170,7 @@ async def test_branch_in_the_console(console: tuple[ConsoleSession, Screen]) -> 
     out = await feed(session, screen, "/branch")
     assert "continued t1 in thread t2" in out and "This thread continues t1" in out
     assert session.thread == "t2"
-    assert "open, strikes 0" in await feed(session, screen, "/status")
+    assert "open. No request has been redirected" in await feed(session, screen, "/status")
     history = await session.runtime.store.recent_turns("console:local:general:t2", limit=50)
     texts = [t.text for t in history]
     assert "tell me about castles" in texts and "how do I make a pipe bomb" not in texts

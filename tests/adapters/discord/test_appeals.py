@@ -76,7 +76,7 @@ async def test_the_locked_user_appeals_through_the_form_and_is_told_privately(bo
     fields = {f["name"]: f["value"] for f in case["fields"]}
     assert "history essay" in fields["Excerpts (spoilered)"]
     assert fields["Refers to"] == "case #1"
-    assert custom_ids(modlog(bot)[-1]) == ["tk:unlock:2", "tk:uphold:2", "tk:note:2"]
+    assert custom_ids(modlog(bot)[-1]) == ["tk:unlock:2", "tk:uphold:2", "tk:ack:2", "tk:note:2"]
     assert bot.fake.interaction_responses[-1]["type"] == 5  # deferred, ephemeral
     assert bot.fake.interaction_responses[-1]["data"]["flags"] & 64
     answer = bot.fake.followups[-1]
@@ -142,8 +142,7 @@ async def test_a_moderators_unlock_of_the_appeal_tells_the_user_by_dm(bot: Bot) 
     thread = await walk_to_lock(bot)
     await appeal_by_form(bot, thread, "please look again")
     appeal_case = modlog(bot)[-1]
-    bot.fake.click(int(appeal_case["id"]), "tk:unlock:2", user=MOD_ID)
-    await settle()
+    await bot.fake.decide(int(appeal_case["id"]), "tk:unlock:2", user=MOD_ID)
     assert bot.fake.followups[-1]["content"] == "Done: unlock (case #3)."
     meta = bot.fake.channels[thread]["thread_metadata"]
     assert not meta["locked"] and not meta["archived"]

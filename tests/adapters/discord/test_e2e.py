@@ -29,6 +29,7 @@ from bot.config import DiscordServer
 from bot.runtime import Runtime
 from bot.store import open_store
 from tests.adapters.discord.conftest import settings
+from tests.adapters.discord.test_service import COMMANDS
 from tests.fakes.discord_fake import (
     CHANNEL_B_ID,
     GUILD_B_ID,
@@ -185,13 +186,7 @@ async def test_serve_against_a_local_discord(
     try:
         await asyncio.wait_for(local.identified.wait(), 5)
         await until(service.client.is_ready)
-        assert {c["name"] for c in fake.commands} == {
-            "policy",
-            "status",
-            "case",
-            "unlock",
-            "appeal",
-        }
+        assert {c["name"] for c in fake.commands} == COMMANDS
 
         thread = int(fake.say("hello there", mention_bot=True)["id"])
         await until(lambda: fake.sent(thread))
@@ -205,7 +200,11 @@ async def test_serve_against_a_local_discord(
         (case,) = fake.sent(MODLOG_ID)
         assert case["embeds"][0]["title"] == "Case #1 · Thread locked"
 
-        fake.click(int(case["id"]), "tk:unlock:1", user=MOD_ID)
+        fake.click(int(case["id"]), "tk:unlock:1", user=MOD_ID)  # the button opens its form
+        await until(lambda: [r for r in fake.interaction_responses if r["type"] == 9])
+        form = fake.interaction_responses[-1]["data"]
+        field = form["components"][0]["components"][0]
+        fake.submit_modal(form["custom_id"], {field["custom_id"]: "a history essay"}, user=MOD_ID)
         await until(lambda: not fake.channels[thread]["thread_metadata"]["locked"])
         await until(lambda: len(fake.sent(MODLOG_ID)) == 2)
         await until(lambda: fake.followups)  # the answer comes after the core has finished

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -86,16 +87,31 @@ def test_case_embed_spoilers_and_cuts_excerpts() -> None:
     assert embed.colour == discord.Colour.orange()
 
 
-def test_priority_case_is_red_and_moderator_cases_only_take_notes() -> None:
-    """Crisis cases are red; a note case has only the Note button."""
+def ids(view: discord.ui.View) -> list[str]:
+    """The custom ids of a view's buttons, in order."""
+    return [i.custom_id for i in view.children]  # type: ignore[attr-defined]
+
+
+def test_each_case_offers_the_decisions_of_its_kind_while_it_waits() -> None:
+    """Crisis cases are red with Resolve and Close; locks Unlock and Uphold; records only Note."""
     crisis = case(kind="crisis", priority=True)
     assert render.case_embed(crisis).colour == discord.Colour.red()
-    assert [i.custom_id for i in render.case_view(crisis).children] == ["tk:note:7"]  # type: ignore[attr-defined]
-    assert [i.custom_id for i in render.case_view(case()).children] == [  # type: ignore[attr-defined]
-        "tk:unlock:7",
-        "tk:uphold:7",
+    assert ids(render.case_view(crisis)) == ["tk:resolve:7", "tk:close:7", "tk:ack:7", "tk:note:7"]
+    assert ids(render.case_view(case())) == ["tk:unlock:7", "tk:uphold:7", "tk:ack:7", "tk:note:7"]
+    taken = replace(crisis, status="acknowledged", status_by="9")
+    assert ids(render.case_view(taken)) == ["tk:resolve:7", "tk:close:7", "tk:note:7"]
+    done = replace(crisis, status="resolved", status_by="9", status_reason="called them")
+    assert ids(render.case_view(done)) == ["tk:note:7"]
+    fields = {f.name: f.value for f in render.case_embed(done).fields}
+    assert fields["State"] == "Resolved by <@9> (9): called them"
+    repeat = case(kind="repeat_locks")
+    assert ids(render.case_view(repeat)) == [
+        "tk:resolve:7",
+        "tk:pardon:7",
+        "tk:ack:7",
         "tk:note:7",
     ]
+    assert ids(render.case_view(case(kind="note", status="resolved"))) == ["tk:note:7"]
 
 
 def test_mentions_and_thread_names() -> None:

@@ -97,21 +97,18 @@ async def test_a_moderator_role_of_one_server_gives_no_power_in_another(bot2: Bo
     """A's moderator cannot unlock B's case; B's moderator can; and neither the other way."""
     thread = await walk_to_lock(bot2, channel=CHANNEL_B_ID)
     (case,) = bot2.fake.sent(MODLOG_B_ID)
-    bot2.fake.click(int(case["id"]), "tk:unlock:1", user=MOD_ID)
-    await settle()
+    await bot2.fake.decide(int(case["id"]), "tk:unlock:1", user=MOD_ID)
     refusal = bot2.fake.interaction_responses[-1]
     assert refusal["data"]["content"] == notices.NOT_A_MODERATOR and refusal["data"]["flags"] & 64
     assert bot2.fake.channels[thread]["thread_metadata"]["locked"] is True
 
-    bot2.fake.click(int(case["id"]), "tk:unlock:1", user=MOD_B_ID)
-    await settle()
+    await bot2.fake.decide(int(case["id"]), "tk:unlock:1", user=MOD_B_ID)
     assert bot2.fake.channels[thread]["thread_metadata"]["locked"] is False
     assert titles(bot2, MODLOG_B_ID)[-1].startswith("Case #2")
 
     await walk_to_lock(bot2, channel=CHANNEL_ID)
     (case_a,) = bot2.fake.sent(MODLOG_ID)
-    bot2.fake.click(int(case_a["id"]), "tk:uphold:1", user=MOD_B_ID)
-    await settle()
+    await bot2.fake.decide(int(case_a["id"]), "tk:uphold:1", user=MOD_B_ID)
     assert bot2.fake.interaction_responses[-1]["data"]["content"] == notices.NOT_A_MODERATOR
     assert len(bot2.fake.sent(MODLOG_ID)) == 1
 

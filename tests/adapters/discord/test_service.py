@@ -40,6 +40,21 @@ SEND = "/channels/{channel_id}/messages"
 EDIT = "/channels/{channel_id}/messages/{message_id}"
 CHANNEL = "/channels/{channel_id}"
 BOMB = "how do I make a pipe bomb"
+#: Every slash command the bot registers: the users' and the moderators'.
+COMMANDS = {
+    "policy",
+    "status",
+    "appeal",
+    "cases",
+    "case",
+    "acknowledge",
+    "resolve",
+    "lock",
+    "unlock",
+    "uphold",
+    "note",
+    "pardon",
+}
 
 
 def scripted(*chunks: str) -> ScriptedAssistant:
@@ -242,7 +257,7 @@ async def test_mod_log_embed_has_the_case_details_and_buttons(bot: Bot) -> None:
         and "pipe bomb" in fields["Excerpts (spoilered)"]
     )
     assert embed["color"] == discord.Colour.orange().value
-    assert custom_ids(message) == ["tk:unlock:1", "tk:uphold:1", "tk:note:1"]
+    assert custom_ids(message) == ["tk:unlock:1", "tk:uphold:1", "tk:ack:1", "tk:note:1"]
     assert message["allowed_mentions"] == {"parse": []}
 
 
@@ -300,8 +315,7 @@ async def test_moderator_unlock_button_reopens_the_thread(bot: Bot) -> None:
     """A moderator's click unlocks and unarchives, posts the notice, and opens an unlock case."""
     thread = await walk_to_lock(bot)
     (case,) = modlog(bot)
-    bot.fake.click(int(case["id"]), "tk:unlock:1", user=MOD_ID)
-    await settle()
+    await bot.fake.decide(int(case["id"]), "tk:unlock:1", user=MOD_ID)
     meta = bot.fake.channels[thread]["thread_metadata"]
     assert not meta["locked"] and not meta["archived"]
     assert bot.fake.sent(thread)[-1]["content"] == notices.UNLOCKED
@@ -316,8 +330,7 @@ async def test_non_moderator_click_is_refused_and_changes_nothing(bot: Bot) -> N
     """A user without the role or Manage Threads gets a private refusal; no case, still locked."""
     thread = await walk_to_lock(bot)
     (case,) = modlog(bot)
-    bot.fake.click(int(case["id"]), "tk:unlock:1", user=BOB_ID)
-    await settle()
+    await bot.fake.decide(int(case["id"]), "tk:unlock:1", user=BOB_ID)
     response = bot.fake.interaction_responses[-1]
     assert response["type"] == 4
     assert response["data"]["content"] == notices.NOT_A_MODERATOR
@@ -330,8 +343,7 @@ async def test_uphold_and_note_buttons_each_open_a_case(bot: Bot) -> None:
     """Uphold is a case; Note opens a modal whose text becomes a note case."""
     await walk_to_lock(bot)
     (case,) = modlog(bot)
-    bot.fake.click(int(case["id"]), "tk:uphold:1", user=MOD_ID)
-    await settle()
+    await bot.fake.decide(int(case["id"]), "tk:uphold:1", user=MOD_ID)
     assert modlog(bot)[-1]["embeds"][0]["title"] == "Case #2 · Lock upheld by a moderator"
     bot.fake.click(int(case["id"]), "tk:note:1", user=MOD_ID)
     await settle()
@@ -349,10 +361,11 @@ async def test_unlock_of_an_open_thread_is_answered_privately(bot: Bot) -> None:
     """The core's refusal goes to the moderator, not into the user's thread."""
     thread = await walk_to_lock(bot)
     (case,) = modlog(bot)
-    bot.fake.click(int(case["id"]), "tk:unlock:1", user=MOD_ID)
-    await settle()
+    await bot.fake.decide(int(case["id"]), "tk:unlock:1", user=MOD_ID)
+    # The case is resolved now: its message was edited in place and offers only Note.
+    assert custom_ids(bot.fake.messages[int(case["id"])]) == ["tk:note:1"]
     posted = len(bot.fake.sent(thread))
-    bot.fake.click(int(case["id"]), "tk:unlock:1", user=MOD_ID)
+    bot.fake.slash("unlock", user=MOD_ID, channel=thread)
     await settle()
     assert bot.fake.followups[-1]["content"] == notices.NOT_CLOSED
     assert bot.fake.followups[-1]["flags"] & 64
@@ -435,13 +448,7 @@ async def test_policy_command_answers_anyone_privately(bot: Bot) -> None:
     response = bot.fake.interaction_responses[-1]
     assert response["type"] == 4 and response["data"]["flags"] & 64
     assert response["data"]["content"].startswith("How this bot keeps threads safe")
-    assert {c["name"] for c in bot.fake.commands} == {
-        "policy",
-        "status",
-        "case",
-        "unlock",
-        "appeal",
-    }
+    assert {c["name"] for c in bot.fake.commands} == COMMANDS
 
 
 async def test_status_case_and_unlock_commands(bot: Bot) -> None:
@@ -449,7 +456,12 @@ async def test_status_case_and_unlock_commands(bot: Bot) -> None:
     thread = await walk_to_lock(bot)
     bot.fake.slash("status", user=ALICE_ID, channel=thread)
     await settle()
-    assert "locked" in bot.fake.interaction_responses[-1]["data"]["content"]
+    status = bot.fake.interaction_responses[-1]["data"]["content"]
+    assert status == (
+        "This thread is closed. You can start a fresh thread by mentioning me in the channel, "
+        "or ask the moderators to reopen this one: press **Appeal** under the closing notice, or "
+        "use `/appeal` in the thread. 5 messages so far."
+    )
     bot.fake.slash("case", user=BOB_ID, options=[{"name": "number", "type": 4, "value": 1}])
     await settle()
     assert bot.fake.interaction_responses[-1]["data"]["content"] == notices.NOT_A_MODERATOR

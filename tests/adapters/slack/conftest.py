@@ -3,6 +3,7 @@ real runtime on a real SQLite store, the offline assistant unless a test brings 
 
 from __future__ import annotations
 
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -83,6 +84,43 @@ class Harness:
         """A button click, signed."""
         body = as_form(self.payloads.click(**kw))
         return await self.service.app.async_dispatch(request(body, content_type=FORM))
+
+    async def decide(
+        self, *, action_id: str, value: str, user: str, message_ts: str, reason: str = ""
+    ) -> dict[str, Any] | None:
+        """Press a mod-log button and, when it opens the decision form, submit `reason` in it.
+
+        Returns the form that opened (None when the button acted at once or was refused).
+        """
+        opened = len(self.api.of("views.open"))
+        await self.click(
+            action_id=action_id, value=value, user=user, channel=MOD_LOG, message_ts=message_ts
+        )
+        views = self.api.of("views.open")
+        if len(views) == opened:
+            return None
+        view: dict[str, Any] = views[-1]["view"]
+        if isinstance(view, str):
+            view = json.loads(view)
+        body = as_form(
+            self.payloads.decision_submission(
+                user=user, metadata=view["private_metadata"], reason=reason
+            )
+        )
+        response = await self.service.app.async_dispatch(request(body, content_type=FORM))
+        assert response.status == 200
+        return view
+
+    def case_message(self, number: int) -> dict[str, Any]:
+        """The mod-log message of case `number`, as it is now (after any chat.update)."""
+        for shown in self.api.timeline.values():
+            blocks = shown.get("blocks") or []
+            if isinstance(blocks, str):
+                blocks = json.loads(blocks)
+            head = blocks[0]["text"]["text"] if blocks and blocks[0].get("text") else ""
+            if shown.get("channel") == MOD_LOG and f"Case #{number} " in head:
+                return {**shown, "blocks": blocks}
+        raise AssertionError(f"case #{number} is not in the mod log")
 
     async def submit_note(self, **kw: Any) -> BoltResponse:
         """The Note modal submitted, signed."""

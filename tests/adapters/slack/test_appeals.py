@@ -10,7 +10,7 @@ from slack_bolt.response import BoltResponse
 
 from adapters.slack import render, translate
 from bot import notices
-from tests.adapters.slack.conftest import MOD_LOG, MODERATOR, Harness
+from tests.adapters.slack.conftest import MODERATOR, Harness
 from tests.adapters.slack.test_service import lock_thread
 from tests.fakes.slack_api import TEAM
 from tests.fakes.slack_events import FORM, as_form, request
@@ -98,7 +98,7 @@ async def test_the_locked_user_appeals_through_the_modal(slack: Harness) -> None
     flat = json.dumps(case["blocks"])
     assert "a history essay" in flat and "&lt;!channel&gt;" in flat
     assert "case #1" in flat  # refers to the lock it appeals against
-    ids = [e["action_id"] for b in case["blocks"] for e in b.get("elements", [])]
+    ids = [e.get("action_id") for b in case["blocks"] for e in b.get("elements", [])]
     assert translate.ACTION_UNLOCK in ids and translate.ACTION_UPHOLD in ids
     told = ephemerals(slack, "U1")[-1]
     assert told["channel"] == "C1" and told["thread_ts"] == ts
@@ -140,15 +140,20 @@ async def test_unlock_on_the_appeal_tells_the_user(slack: Harness) -> None:
         for e in b.get("elements", [])
         if e.get("action_id") == translate.ACTION_UNLOCK
     )
-    await slack.click(
+    form = await slack.decide(
         action_id=translate.ACTION_UNLOCK,
         value=unlock["value"],
         user=MODERATOR,
-        channel=MOD_LOG,
         message_ts="1700000999.000200",
+        reason="the essay question was fine",
     )
+    assert form is not None and form["callback_id"] == translate.VIEW_DECIDE
     told = ephemerals(slack, "U1")[-1]
-    assert told["text"] == notices.APPEAL_UNLOCKED and told["thread_ts"] == ts
+    assert told["text"] == (
+        "The moderators reviewed your appeal and reopened the thread.\n"
+        "Their reason: the essay question was fine\nYou can carry on there."
+    )
+    assert told["thread_ts"] == ts
     assert slack.api.of("reactions.remove") == [{"channel": "C1", "timestamp": ts, "name": "lock"}]
     assert slack.cases()[-1]["blocks"][0]["text"]["text"].startswith("Case #3 · Thread unlocked")
     state = await slack.store.load_thread(translate.thread_ref(team=TEAM, channel="C1", ts=ts).key)

@@ -111,14 +111,14 @@ async def test_a_moderator_unlock_reopens_the_pane_chat(slack: Harness) -> None:
         for e in b.get("elements", [])
         if e.get("action_id") == translate.ACTION_UNLOCK
     )
-    response = await slack.click(
+    form = await slack.decide(
         action_id=translate.ACTION_UNLOCK,
         value=value,
         user=MODERATOR,
-        channel=MOD_LOG,
         message_ts="1700000999.000100",
+        reason="a false positive",
     )
-    assert response.status == 200
+    assert form is not None and form["callback_id"] == translate.VIEW_DECIDE
     assert any("reopened" in str(p["text"]) for p in pane_posts(slack))
     assert slack.api.titles[(PANE, thread_ts)] == notices.PANE_REOPENED_TITLE
 

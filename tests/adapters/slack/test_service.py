@@ -116,7 +116,12 @@ async def test_ladder_to_an_enforced_lock(slack: Harness) -> None:
     ids = [
         e["action_id"] for b in case["blocks"] for e in b.get("elements", []) if "action_id" in e
     ]
-    assert ids == [translate.ACTION_UNLOCK, translate.ACTION_UPHOLD, translate.ACTION_NOTE]
+    assert ids == [
+        translate.ACTION_UNLOCK,
+        translate.ACTION_UPHOLD,
+        translate.ACTION_ACK,
+        translate.ACTION_NOTE,
+    ]
     streamed = len(slack.api.of("chat.startStream"))
     await slack.say("hello?", thread_ts=ts)
     await slack.say("anyone?", thread_ts=ts)
@@ -189,20 +194,17 @@ async def test_moderator_unlock_click_reopens_the_thread(slack: Harness) -> None
     """Unlock by a moderator: notice, reaction removed, an unlock case, and turns again."""
     ts = await lock_thread(slack)
     value, case_ts = case_button(slack, translate.ACTION_UNLOCK)
-    response = await slack.click(
-        action_id=translate.ACTION_UNLOCK,
-        value=value,
-        user=MODERATOR,
-        channel=MOD_LOG,
-        message_ts=case_ts,
+    await slack.decide(
+        action_id=translate.ACTION_UNLOCK, value=value, user=MODERATOR, message_ts=case_ts
     )
-    assert response.status == 200
     assert any("reopened" in p["text"] for p in slack.posted())
     assert slack.api.of("reactions.remove") == [{"channel": "C1", "timestamp": ts, "name": "lock"}]
     assert (
         slack.cases()[-1]["blocks"][0]["text"]["text"] == "Case #2 · Thread unlocked by a moderator"
     )
-    assert "Done: unlock" in slack.api.of("chat.postEphemeral")[-1]["text"]
+    assert slack.api.of("chat.postEphemeral")[-1]["text"] == (
+        "Done: case #1 reopened the thread. It is in the mod log and the audit log."
+    )
     before = len(slack.api.of("chat.startStream"))
     await slack.say("thanks", thread_ts=ts)
     assert len(slack.api.of("chat.startStream")) == before + 1
@@ -233,12 +235,8 @@ async def test_uphold_and_note_buttons_each_make_a_case(slack: Harness) -> None:
     """Uphold is a case; Note opens a modal whose submission is a note case."""
     await lock_thread(slack)
     value, case_ts = case_button(slack, translate.ACTION_UPHOLD)
-    await slack.click(
-        action_id=translate.ACTION_UPHOLD,
-        value=value,
-        user=MODERATOR,
-        channel=MOD_LOG,
-        message_ts=case_ts,
+    await slack.decide(
+        action_id=translate.ACTION_UPHOLD, value=value, user=MODERATOR, message_ts=case_ts
     )
     assert slack.cases()[-1]["blocks"][0]["text"]["text"] == "Case #2 · Lock upheld by a moderator"
     await slack.click(
@@ -248,7 +246,7 @@ async def test_uphold_and_note_buttons_each_make_a_case(slack: Harness) -> None:
         channel=MOD_LOG,
         message_ts=case_ts,
     )
-    view = slack.api.of("views.open")[0]["view"]
+    view = slack.api.of("views.open")[-1]["view"]
     assert view["callback_id"] == translate.VIEW_NOTE
     empty = await slack.submit_note(user=MODERATOR, metadata=view["private_metadata"], note=" ")
     assert json.loads(empty.body)["response_action"] == "errors"
