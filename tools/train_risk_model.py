@@ -46,6 +46,11 @@ MIN_DF = 3
 MAX_FEATURES = 160_000
 #: Inverse regularisation strength (chosen by cross-validation; see the model card).
 C = 4.0
+#: How much a letter n-gram counts beside a word: less, so that the model leans on words and
+#: generalises better to text unlike its sources (held-out sources: fewer false alarms on
+#: supportive replies and distress posts at the same recall; see the model card). Folded into the
+#: shipped weights, so the scorer reads n-grams at full value.
+CHAR_WEIGHT = 0.3
 SEED = 0
 
 
@@ -76,6 +81,8 @@ class Features:
             df.update(values.keys())
         self.vocabulary = sorted(f for f, n in df.items() if n >= MIN_DF)
         self.index = {f: i for i, f in enumerate(self.vocabulary)}
+        # Words ("\t...") and word pairs ("\n...") count fully; letter n-grams by CHAR_WEIGHT.
+        self.weight = [1.0 if f[0] in "\t\n" else CHAR_WEIGHT for f in self.vocabulary]
 
     def matrix(self, analyzed: Sequence[tuple[dict[str, float], float]]) -> Any:
         """Feature values scaled by 1/sqrt(length), as `RiskScorer` sums them."""
@@ -85,12 +92,12 @@ class Features:
         indices: list[int] = []
         data: list[float] = []
         indptr = [0]
-        index = self.index
+        index, weight = self.index, self.weight
         for values, length in analyzed:
             scale = length**-0.5
             kept = sorted((index[f], v) for f, v in values.items() if f in index)
             indices.extend(i for i, _ in kept)
-            data.extend(v * scale for _, v in kept)
+            data.extend(v * scale * weight[i] for i, v in kept)
             indptr.append(len(indices))
         return sp.csr_matrix(
             (np.array(data), np.array(indices, dtype=np.int32), np.array(indptr)),
@@ -158,7 +165,8 @@ def shipped(features: Features, model: Any) -> tuple[list[str], list[list[float]
     """The vocabulary and weight columns kept: the MAX_FEATURES with the largest weights."""
     import numpy as np
 
-    coef = model.coef_  # (classes, features)
+    # The weights the scorer applies to unscaled feature values: CHAR_WEIGHT folded in.
+    coef = model.coef_ * np.asarray(features.weight)  # (classes, features)
     strength = np.abs(coef).max(axis=0)
     keep = np.sort(np.argsort(-strength, kind="stable")[:MAX_FEATURES])
     vocabulary = [features.vocabulary[i] for i in keep]
@@ -179,6 +187,7 @@ def build(path: Path | None, *, source: Path = TRAIN_PATH) -> bytes:
         "left_out": sorted(LEFT_OUT),
         "c": C,
         "min_df": MIN_DF,
+        "char_weight": CHAR_WEIGHT,
         "features_before_pruning": len(features.vocabulary),
         "sklearn": sklearn.__version__,
     }

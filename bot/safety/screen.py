@@ -182,8 +182,9 @@ class Screen:
         if model_hits and not (self_hits or others_hits):
             # On a short message, a phrase the rules know to be figurative, technical, negated
             # or about the chat itself ("kill myself laughing", "I'm not suicidal", "I don't
-            # want to talk anymore") outweighs the scorer; a long post is the scorer's to read.
-            against = vetoes + end_named
+            # want to talk anymore"), or abuse aimed at the bot ("you worthless piece of shit"),
+            # outweighs the scorer; a long post is the scorer's to read.
+            against = vetoes + end_named + [name for name, _ in abuse_hits]
             if against and short:
                 overruled = [f"model.overruled_by:{name}" for name in against]
                 model_hits = []

@@ -205,6 +205,16 @@ def test_a_vetoed_phrase_overrules_the_scorer_on_a_short_message(scorer: RiskSco
         assert any(m.startswith("model.overruled_by:") for m in result.matched)
 
 
+def test_abuse_aimed_at_the_bot_is_not_read_as_a_crisis(scorer: RiskScorer) -> None:
+    """ "You worthless piece of shit bot" is abuse (a strike), not the writer at risk; a crisis
+    statement in the same message still is."""
+    eager = Screen(ScreenSettings(self_harm_threshold=0.01, others_threshold=0.01), scorer=scorer)
+    insult = eager("you worthless piece of shit bot, nobody asked you")
+    assert insult.risk == "none" and insult.abusive
+    assert "model.overruled_by:abuse.insult" in insult.matched
+    assert eager("you are worthless, i am going to kill myself").risk == "self"
+
+
 def test_a_threat_is_risk_to_others_not_only_a_weapons_strike() -> None:
     """A plan to attack people is a risk signal whatever else it is."""
     result = Screen(ScreenSettings())("I'm going to shoot up my school tomorrow")
