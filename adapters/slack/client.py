@@ -30,6 +30,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings, SlackSettings
 from bot.errors import ConfigError, DeliveryError, PermissionMissing
+from bot.records import encodable
 
 log = logging.getLogger(__name__)
 
@@ -156,10 +157,18 @@ class Names:
         try:
             async with slack_errors("users.info"):
                 resp = await self._client.users_info(user=user)
-            info = resp.get("user") or {}
-            profile = info.get("profile") or {}
-            name = str(
-                profile.get("display_name") or profile.get("real_name") or info.get("name") or user
+            info = resp.get("user")
+            info = info if isinstance(info, Mapping) else {}
+            profile = info.get("profile")
+            profile = profile if isinstance(profile, Mapping) else {}
+            # A profile may hold a lone surrogate (valid JSON, not UTF-8): see `encodable`.
+            name = encodable(
+                str(
+                    profile.get("display_name")
+                    or profile.get("real_name")
+                    or info.get("name")
+                    or user
+                )
             )
         except DeliveryError as exc:
             log.debug("no name for %s: %s", user, exc)

@@ -28,6 +28,7 @@ from bot.records import (
     ModCommand,
     ModCommandKind,
     ThreadRef,
+    encodable,
 )
 
 PLATFORM = "slack"
@@ -68,8 +69,14 @@ class SlackMessage:
 
 
 def thread_ref(*, team: str, channel: str, ts: str) -> ThreadRef:
-    """The core's address of the Slack thread whose parent message is `ts`."""
-    return ThreadRef(platform=PLATFORM, workspace=team, channel=channel, thread=ts)
+    """The core's address of the Slack thread whose parent message is `ts` (parts cleaned, as the
+    key is stored: see `encodable`)."""
+    return ThreadRef(
+        platform=PLATFORM,
+        workspace=encodable(team),
+        channel=encodable(channel),
+        thread=encodable(ts),
+    )
 
 
 def at_ts(ts: str) -> datetime:
@@ -118,8 +125,12 @@ def parse_message(
     if not isinstance(channel, str) or not isinstance(ts, str) or not isinstance(team, str):
         return None
     raw = event.get("text")
-    raw = raw if isinstance(raw, str) else ""
+    raw = encodable(raw) if isinstance(raw, str) else ""
     thread_ts = event.get("thread_ts")
+    thread_ts = encodable(thread_ts) if isinstance(thread_ts, str) else None
+    # Ids and timestamps make the thread's key: a lone surrogate (valid JSON, not UTF-8) in one
+    # would fail every store write, so each is cleaned the same way every time (`encodable`).
+    channel, ts, team, user = encodable(channel), encodable(ts), encodable(team), encodable(user)
     return SlackMessage(
         # The message, not the delivery, is the event: its app_mention and message twins, a
         # redelivery and a re-send after a restart all dedupe on it in the store.
@@ -129,7 +140,7 @@ def parse_message(
         channel=channel,
         user=user,
         ts=ts,
-        thread_ts=thread_ts if isinstance(thread_ts, str) and thread_ts != ts else None,
+        thread_ts=thread_ts if thread_ts != ts else None,
         text=clean_text(raw, bot_user_id=bot_user_id),
         mentions_bot=bool(bot_user_id) and f"<@{bot_user_id}" in raw,
     )
@@ -290,27 +301,27 @@ def team_of(body: Mapping[str, Any]) -> str:
     """The workspace of an interactive payload or slash command."""
     team = body.get("team")
     if isinstance(team, Mapping) and team.get("id"):
-        return str(team["id"])
+        return encodable(str(team["id"]))
     user = body.get("user")
     if isinstance(user, Mapping) and user.get("team_id"):
-        return str(user["team_id"])
-    return str(body.get("team_id") or "")
+        return encodable(str(user["team_id"]))
+    return encodable(str(body.get("team_id") or ""))
 
 
 def user_of(body: Mapping[str, Any]) -> str:
     """Who clicked or typed: `user.id` in interactive payloads, `user_id` in slash commands."""
     user = body.get("user")
     if isinstance(user, Mapping):
-        return str(user.get("id") or "")
-    return str(body.get("user_id") or "")
+        return encodable(str(user.get("id") or ""))
+    return encodable(str(body.get("user_id") or ""))
 
 
 def click_event_id(body: Mapping[str, Any]) -> str:
     """A click's event id: its trigger id (unique per click), else the action's timestamp."""
     trigger = body.get("trigger_id")
     if trigger:
-        return f"slack-click:{trigger}"
-    return f"slack-click:{block_action(body).get('action_ts', '')}:{user_of(body)}"
+        return encodable(f"slack-click:{trigger}")
+    return encodable(f"slack-click:{block_action(body).get('action_ts', '')}:{user_of(body)}")
 
 
 def click_origin(body: Mapping[str, Any]) -> ThreadRef:
