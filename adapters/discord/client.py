@@ -187,7 +187,14 @@ async def sync_commands(client: ThreadkeeperClient, *, config: DiscordSettings) 
 async def login(
     client: ThreadkeeperClient, *, config: DiscordSettings, backoff: tuple[float, float]
 ) -> None:
-    """Log in over HTTP, backing off exponentially on errors that may pass."""
+    """Log in over HTTP, backing off exponentially on errors that may pass.
+
+    A refused token (401) is raised at once: trying it again cannot help and spends the day's
+    logins. Anything else that may pass (Discord unreachable, 429, 5xx) is tried again after a
+    growing pause, each attempt on a fresh HTTP session: discord.py's HTTP client keeps the
+    connector of its first session, which closing the session closes too, so without a fresh
+    one the second attempt fails with "Session is closed" (Rapptz/discord.py#9121).
+    """
     token = config.token()
     if token is None:
         raise discord.LoginFailure(f"the environment variable {config.token_env} is unset")
@@ -208,7 +215,24 @@ async def login(
                 and (status is None or status < 500)
             ):
                 raise
-            log.warning("Discord login failed (%s); retrying in %.3gs", exc, pause)
-            await client.http.close()
+            log.warning("Discord login failed (%s); retrying in %.3gs", describe(exc), pause)
+            await fresh_session(client)
             await asyncio.sleep(pause)
             pause = min(pause * 2, ceiling)
+
+
+async def fresh_session(client: discord.Client) -> None:
+    """Close the client's HTTP session and drop its connector, so the next login opens both anew.
+
+    `static_login` makes a TCPConnector only when none is set; the one it made before was closed
+    with its session.
+    """
+    await client.http.close()
+    client.http.connector = discord.utils.MISSING
+
+
+def describe(exc: BaseException) -> str:
+    """An error in a few words for a log line (aiohttp's connection errors have no short form)."""
+    if isinstance(exc, discord.HTTPException):
+        return f"HTTP {exc.status}"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -24,6 +24,7 @@ from adapters.discord.intake import Hosting, Intake, Threads
 from adapters.discord.interactions import Interactions, add_commands
 from bot.adapter import ALL_ACTIONS
 from bot.config import DiscordServer, DiscordSettings, Settings
+from bot.errors import ConfigError
 from bot.records import Action, Case, ThreadRef
 from bot.runtime import Runtime
 
@@ -138,6 +139,14 @@ class DiscordService:
         try:
             await self.login()
             await self.client.connect(reconnect=True)
+        except discord.LoginFailure:
+            # One sentence and a clean exit, not a traceback: nothing but a new token helps.
+            raise ConfigError(
+                [
+                    f"discord.token_env: Discord refused the bot token in {self.config.token_env}"
+                    "; copy a fresh one from the Developer Portal (Bot, Reset Token)."
+                ]
+            ) from None
         except discord.PrivilegedIntentsRequired:
             log.error(
                 "Discord refused the Message Content intent: enable it in the Developer Portal "
