@@ -77,6 +77,12 @@ def turn_note(state: ThreadState, settings: Settings, *, framing: str, now: date
     return " ".join(notes)
 
 
+def has_words(text: str) -> bool:
+    """Whether a message has anything to read: a visible character, not only spaces or format
+    characters (a zero-width space alone is as empty as no text)."""
+    return any(c.isprintable() and not c.isspace() for c in text)
+
+
 def signals_from_screen(result: ScreenResult) -> Signals:
     """The local screen's reading as policy signals (the assessment is added when it is in)."""
     return Signals(
@@ -165,6 +171,10 @@ class Turns(Stage):
             pace = self._rate.check(f"{msg.thread.workspace}:{msg.author.id}", now)
             if pace != "ok":
                 return await self._slow_down(msg, tell=pace == "slow_down")
+        if not has_words(msg.text):
+            # Nothing to read (an attachment alone, a sticker, a bare mention): saying so is
+            # the whole turn. No model call, no strike, and the thread's state is unchanged.
+            return await self._not_a_turn(msg, notice=notices.NOTHING_TO_READ, why="no_text")
         assistant, classifier = self.assistant, self.classifier
         if await self._over_budget(msg.thread.key, now):
             # Past the day's budget the offline assistant answers; the screen still decides.
@@ -178,9 +188,12 @@ class Turns(Stage):
 
     async def _slow_down(self, msg: Incoming, *, tell: bool) -> Outcome:
         """A message over the rate limit is not read; the first one in a window says so."""
-        actions = (
-            (Action(kind="notice", thread=msg.thread, text=notices.SLOW_DOWN),) if tell else ()
-        )
+        notice = notices.SLOW_DOWN if tell else None
+        return await self._not_a_turn(msg, notice=notice, why="rate_limited")
+
+    async def _not_a_turn(self, msg: Incoming, *, notice: str | None, why: str) -> Outcome:
+        """Record the event as decided without a turn (`why`), and post `notice` if given."""
+        actions = (Action(kind="notice", thread=msg.thread, text=notice),) if notice else ()
         try:
             committed = await self.store.commit(
                 at=self.clock(),
@@ -189,7 +202,7 @@ class Turns(Stage):
                 actions=actions,
                 audit=(
                     AuditEntry(
-                        kind="rate_limited",
+                        kind=why,
                         actor="bot",
                         thread_key=msg.thread.key,
                         data={"event": msg.event_id, "user": msg.author.id},
@@ -198,8 +211,8 @@ class Turns(Stage):
             )
         except DuplicateEvent:
             return Outcome(verdict="duplicate")
-        await self._delivery.carry_out(committed, reply=None, verdict="rate_limited")
-        return Outcome(verdict="rate_limited", actions=committed.actions)
+        await self._delivery.carry_out(committed, reply=None, verdict=why)
+        return Outcome(verdict=why, actions=committed.actions)
 
     async def _over_budget(self, thread_key: str, now: datetime) -> bool:
         ledger = self._ledger
