@@ -338,11 +338,16 @@ class Intake:
         ref = translate.thread_ref(
             guild_id=message.guild.id, parent_id=message.channel.id, thread_id=message.id
         )
-        if message.id in self._opening or await runtime.store.event_seen(str(message.id)):
-            log.debug("mention %s already handled", message.id)
+        if message.id in self._opening:
+            log.debug("mention %s is being handled", message.id)
             return
+        # Claimed before the first await: a copy delivered at the same moment (a gateway resume,
+        # a second shard session) finds it here instead of creating a second thread.
         self._opening.add(message.id)
         try:
+            if await runtime.store.event_seen(str(message.id)):
+                log.debug("mention %s already handled", message.id)
+                return
             text = translate.strip_mention(message.content, me.id)
             name = translate.thread_name(text, author_name=message.author.display_name)
             try:
