@@ -17,7 +17,7 @@ import discord
 
 from adapters.discord import client as connection
 from adapters.discord import translate
-from adapters.discord.client import LOGIN_BACKOFF, make_client
+from adapters.discord.client import LOGIN_BACKOFF, TRANSIENT_BACKOFF, make_client
 from adapters.discord.components import DYNAMIC_ITEMS, CaseVerb
 from adapters.discord.delivery import EDIT_INTERVAL, Delivery, Throttle
 from adapters.discord.intake import Hosting, Intake, Threads
@@ -43,6 +43,7 @@ class DiscordService:
         *,
         edit_interval: float = EDIT_INTERVAL,
         login_backoff: tuple[float, float] = LOGIN_BACKOFF,
+        transient_backoff: tuple[float, ...] = TRANSIENT_BACKOFF,
         **client_options: Any,
     ) -> None:
         if settings.discord is None:
@@ -54,8 +55,13 @@ class DiscordService:
         self.hosting = Hosting(client=self.client, config=self.config)
         #: Every hosted server; a server is known by the server (guild) of its mod-log channel.
         self.servers: tuple[DiscordServer, ...] = self.hosting.servers
-        self.threads = Threads(client=self.client)
-        self.intake = Intake(client=self.client, hosting=self.hosting, threads=self.threads)
+        self.threads = Threads(client=self.client, backoff=transient_backoff)
+        self.intake = Intake(
+            client=self.client,
+            hosting=self.hosting,
+            threads=self.threads,
+            backoff=transient_backoff,
+        )
         self.interactions = Interactions(
             client=self.client, settings=settings, hosting=self.hosting, threads=self.threads
         )

@@ -20,7 +20,7 @@ from bot.config import Settings
 from bot.criteria import policy_text
 from bot.errors import ShuttingDown
 from bot.limits import TokenLedger
-from bot.records import Appeal, Branch, EndConfirmation, Event, Incoming
+from bot.records import Appeal, Branch, EndConfirmation, Event, Incoming, ThreadRef
 from bot.runtime.delivery import DELIVERY_BACKOFF, Delivery
 from bot.runtime.inbox import Inbox
 from bot.runtime.lanes import Lanes
@@ -211,6 +211,12 @@ class Runtime:
                 return await self._requests.moderate(event)
         finally:
             self._inflight.discard(event.event_id)
+
+    async def report_unread(self, where: ThreadRef, *, user_id: str, summary: str) -> None:
+        """An adapter could not take a message in (its platform kept failing): a case for the
+        moderators, so a message is never dropped without a person knowing."""
+        log.error("a message in %s could not be read: %s", where.key, summary)
+        await self._delivery.report(where, user_id=user_id, summary=summary)
 
     # --- reads for adapters ----------------------------------------------------------------------
 

@@ -30,6 +30,8 @@ log = logging.getLogger(__name__)
 REPLY_KINDS = frozenset({"reply", "redirect"})
 #: Attempts and pauses (seconds) for an action a platform failed to carry out.
 DELIVERY_BACKOFF = (0.5, 2.0)
+#: The longest a retry waits for a platform's Retry-After (a longer one is cut to this).
+RETRY_AFTER_CAP = 60.0
 #: A decision's follow-up when there is none.
 NOTHING_MORE = Committed(cases=(), actions=())
 
@@ -234,7 +236,8 @@ class Delivery(Stage):
                     await self.store.action_failed(
                         item.id, at=self.clock(), error=error, give_up=False
                     )
-                    await asyncio.sleep(pause)
+                    # At least as long as the platform asked (a 429's Retry-After), within reason.
+                    await asyncio.sleep(max(pause, min(exc.retry_after or 0.0, RETRY_AFTER_CAP)))
                     continue
                 return item, error
             except UnsupportedAction as exc:
@@ -305,20 +308,30 @@ class Delivery(Stage):
         await self.store.action_failed(item.id, at=self.clock(), error=error, give_up=True)
         if action.kind == "case":
             return  # the mod log itself is failing; the log line above is all we can do
-        state = await self.store.load_thread(action.thread.key)
+        await self.report(
+            action.thread, user_id="", summary=f"Could not carry out {action.kind}: {error}"
+        )
+
+    async def report(self, where: ThreadRef, *, user_id: str, summary: str) -> None:
+        """Open a delivery-failure case about `where` and post it, so a person sees the failure.
+
+        For what the bot could not do (an action given up) or could not take in (an adapter whose
+        platform kept failing while it read a message). `user_id` "" means the thread's owner.
+        """
+        state = await self.store.load_thread(where.key)
         case = draft_case(
             kind="delivery_failure",
             state=state,
-            workspace=action.thread.workspace,
-            user_id=state.owner if state else "",
-            summary=f"Could not carry out {action.kind}: {error}",
+            workspace=where.workspace,
+            user_id=user_id or (state.owner if state else ""),
+            summary=summary,
         )
         committed = await self.store.commit(
             at=self.clock(),
             event_id=None,
             state=None,
             cases=(case,),
-            actions=(Action(kind="case", thread=action.thread, case_ref=0),),
+            actions=(Action(kind="case", thread=where, case_ref=0),),
         )
         for owed in committed.actions:
             failed = await self._carry_out_one(

@@ -100,7 +100,9 @@ class LocalDiscord:
             _, data = self.fake.handle(request.method, path, body)
         except FakeHTTPError as exc:
             return web.Response(
-                status=exc.status, body=json.dumps(exc.body()).encode(), headers=JSON
+                status=exc.status,
+                body=json.dumps(exc.body()).encode(),
+                headers={**JSON, **exc.headers},
             )
         if data is None:
             return web.Response(status=204)
