@@ -18,8 +18,8 @@ from bot import notices, policy
 from bot.adapter import Adapter
 from bot.assistant.base import Reply
 from bot.errors import DeliveryError, UnsupportedAction
-from bot.limits import TokenLedger
 from bot.modlog import draft_case
+from bot.quotas import Quotas
 from bot.records import Action, Case, Incoming, ThreadRef
 from bot.runtime.wiring import RECOVER_BATCH, Stage, Wiring
 from bot.store.base import AuditEntry, Committed, OwedAction, SharedStore, TurnRecord
@@ -40,10 +40,10 @@ class Delivery(Stage):
     """Carries out owed actions through the adapters, retrying, and reports what it could not."""
 
     def __init__(
-        self, *, wiring: Wiring, ledger: TokenLedger, backoff: tuple[float, ...] = DELIVERY_BACKOFF
+        self, *, wiring: Wiring, quotas: Quotas, backoff: tuple[float, ...] = DELIVERY_BACKOFF
     ) -> None:
         super().__init__(wiring=wiring)
-        self._ledger = ledger
+        self._quotas = quotas
         self._backoff = backoff
         #: Owed actions being carried out right now (their leases are renewed; see `held`).
         self._carrying: set[int] = set()
@@ -277,7 +277,7 @@ class Delivery(Stage):
             text = await adapter.stream_reply(action.thread, reply.stream(verdict), key=item.key)
             outcome = await reply.outcome()
             if outcome.usage:
-                self._ledger.add(action.thread.key, outcome.usage)
+                await self._quotas.spend(action.thread.key, outcome.usage, self.clock())
             await self.store.commit(
                 at=self.clock(),
                 event_id=None,

@@ -21,7 +21,7 @@ from bot.assistant.base import AssessmentOutcome, Assistant, Classifier, Reply, 
 from bot.assistant.offline import NoClassifier, OfflineAssistant
 from bot.config import Settings
 from bot.errors import StoreError
-from bot.limits import RateLimiter, TokenLedger, midnight
+from bot.quotas import Quotas
 from bot.records import Action, Decision, Incoming, Signals, ThreadState, UserHistory
 from bot.runtime.delivery import REPLY_KINDS, Delivery
 from bot.runtime.wiring import Outcome, Stage, Wiring
@@ -107,17 +107,16 @@ class Turns(Stage):
         *,
         wiring: Wiring,
         delivery: Delivery,
-        ledger: TokenLedger,
+        quotas: Quotas,
         assistant: Assistant,
         classifier: Classifier,
     ) -> None:
         super().__init__(wiring=wiring)
         self._delivery = delivery
-        self._ledger = ledger
+        self._quotas = quotas
         self.assistant = assistant
         self.classifier = classifier
         limits = wiring.settings.limits
-        self._rate = RateLimiter(limits.user_messages_per_minute)
         self._model_calls: contextlib.AbstractAsyncContextManager[object] = (
             asyncio.Semaphore(limits.max_concurrent_model_calls)
             if limits.max_concurrent_model_calls
@@ -168,7 +167,7 @@ class Turns(Stage):
             return await self._commit_and_carry_out(msg, state, settled, base, None, None)
         if base.screen_risk == "none":
             # Someone who may be at risk is always read, however fast they write.
-            pace = self._rate.check(f"{msg.thread.workspace}:{msg.author.id}", now)
+            pace = await self._quotas.pace(f"{msg.thread.workspace}:{msg.author.id}", now)
             if pace != "ok":
                 return await self._slow_down(msg, tell=pace == "slow_down")
         if not has_words(msg.text):
@@ -179,7 +178,7 @@ class Turns(Stage):
         if await self._over_budget(msg.thread.key, now):
             # Past the day's budget the offline assistant answers; the screen still decides.
             assistant, classifier = self._offline
-            if self._ledger.first_notice(msg.thread.key):
+            if await self._quotas.first_notice(msg.thread.key, now):
                 extra.append(Action(kind="notice", thread=msg.thread, text=notices.BUDGET_REACHED))
         async with self._model_calls:
             return await self._model_turn(
@@ -215,12 +214,9 @@ class Turns(Stage):
         return Outcome(verdict=why, actions=committed.actions)
 
     async def _over_budget(self, thread_key: str, now: datetime) -> bool:
-        ledger = self._ledger
-        if not (ledger.thread_limit or ledger.workspace_limit) or not self.assistant.is_model:
+        if not self.assistant.is_model:
             return False
-        if ledger.needs_seed(now):
-            ledger.seed(await self.store.usage(since=midnight(now)), now)
-        return ledger.over(thread_key)
+        return await self._quotas.over_budget(thread_key, now)
 
     async def _model_turn(
         self,
@@ -299,7 +295,7 @@ class Turns(Stage):
         try:
             outcome = await asyncio.wait_for(classifier.assess(context), deadline)
             if outcome.usage:
-                self._ledger.add(context.thread.key, outcome.usage)
+                await self._quotas.spend(context.thread.key, outcome.usage, self.clock())
             return outcome
         except TimeoutError:
             log.warning("assessment missed its %.1fs deadline; the screen decides alone", deadline)
