@@ -136,7 +136,13 @@ class DiscordService:
         problems: list[str] = []
         guilds: dict[int, tuple[dict[str, Any], list[str]]] = {}
         for server in self.servers:
-            problems += await self.hosting.check_server(server, user_id=user.id, guilds=guilds)
+            try:
+                problems += await self.hosting.check_server(server, user_id=user.id, guilds=guilds)
+            except (KeyError, TypeError, ValueError) as exc:  # a REST payload not in its form
+                problems.append(
+                    f"Could not read what Discord answered about the server of mod-log channel "
+                    f"{server.mod_log_channel} ({type(exc).__name__}: {exc})."
+                )
         return problems
 
     async def serve(self, runtime: Runtime) -> None:
