@@ -51,14 +51,21 @@ class DeliveryError(ThreadkeeperError):
     """A platform failed to carry out an action; `retryable` says whether trying again may help.
 
     `nothing_shown` tells the runtime that a streamed reply failed before any of it was visible,
-    so streaming it again from the start cannot show anything twice.
+    so streaming it again from the start cannot show anything twice. `retry_after` is the seconds
+    the platform asked the bot to wait (a 429's Retry-After), when it said.
     """
 
     def __init__(
-        self, message: str, *, retryable: bool = True, nothing_shown: bool = False
+        self,
+        message: str,
+        *,
+        retryable: bool = True,
+        nothing_shown: bool = False,
+        retry_after: float | None = None,
     ) -> None:
         self.retryable = retryable
         self.nothing_shown = nothing_shown
+        self.retry_after = retry_after
         super().__init__(message)
 
 

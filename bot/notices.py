@@ -338,6 +338,14 @@ SLOW_DOWN = (
     "in the meantime are not read."
 )
 MESSAGE_CUT = "Your message was very long, so I only read its first part."
+THREAD_NOT_OPENED = (
+    "I couldn't open a thread for this just now because Discord had a problem. Please mention me "
+    "again in a minute."
+)
+NOTHING_TO_READ = (
+    "I can only read the text of a message, and this one had none (an attachment, a sticker or "
+    "an empty mention). Write your question in words and I'll answer."
+)
 BUDGET_REACHED = (
     "This community's assistant has used its model budget for today, so until it resets I can only "
     "give short fixed answers. The safety rules still apply."

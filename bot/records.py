@@ -7,9 +7,13 @@ changed by whoever executes it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, get_args
+
+#: A UTF-16 surrogate code point: in a Python string, always a lone one (see `encodable`).
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 Risk = Literal["none", "self", "others"]
 Category = Literal[
@@ -103,6 +107,21 @@ def initial_status(kind: str) -> CaseStatus:
 
 ModCommandKind = Literal["unlock", "uphold", "note", "pardon", "lock", "acknowledge", "resolve"]
 MOD_COMMANDS: tuple[str, ...] = get_args(ModCommandKind)
+
+
+def encodable(text: str) -> str:
+    """`text` with each lone surrogate replaced by U+FFFD, so it can be encoded as UTF-8.
+
+    Platform JSON may carry one (`"\\udc00"` is valid JSON, and Discord display names and Slack
+    profiles have held them); UTF-8 cannot encode it, so a name, id or thread key holding one would
+    fail every store write and every API call. Adapters clean what they read from a payload
+    with this before building a record; clean text comes back unchanged (and uncopied).
+    """
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return _SURROGATE.sub("\ufffd", text)
+    return text
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

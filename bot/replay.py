@@ -17,7 +17,7 @@ from typing import Any, TextIO
 
 from bot import notices
 from bot.adapter import ALL_ACTIONS
-from bot.errors import ReplayError
+from bot.errors import ReplayError, ThreadkeeperError
 from bot.progress import Progress, silent
 from bot.records import (
     MOD_COMMANDS,
@@ -31,6 +31,7 @@ from bot.records import (
     Incoming,
     ModCommand,
     ThreadRef,
+    encodable,
 )
 from bot.runtime import Runtime
 
@@ -64,6 +65,9 @@ def parse(lines: Iterable[str]) -> list[Step]:
             raise ReplayError(number, f"not valid JSON ({exc.msg} at column {exc.colno})") from None
         if not isinstance(item, dict):
             raise ReplayError(number, "expected a JSON object")
+        # A lone surrogate ("\\udc00" is valid JSON, not UTF-8) in a name or a thread would fail
+        # every store write: cleaned here, as the platform adapters clean their payloads.
+        item = {encodable(k): encodable(v) if isinstance(v, str) else v for k, v in item.items()}
         steps.append(_step(number, item))
     return steps
 
@@ -219,7 +223,11 @@ async def run(
             progress(stage, done, len(steps))
             continue
         event = to_event(step, opened=opened, at=clock.now, run_id=run_id)
-        outcome = await runtime.handle(event)
+        try:
+            outcome = await runtime.handle(event)
+        except ThreadkeeperError as exc:
+            # The lines before it stand (each was decided and printed); nothing of this one was.
+            raise ReplayError(step.line, f"could not be decided: {exc}") from exc
         produced: list[dict[str, Any]] = []
         if not outcome.actions:
             thread = step.event["thread"] if step.event else ""

@@ -62,7 +62,7 @@ LAYERS: tuple[frozenset[str], ...] = (
     frozenset({"errors", "records", "metrics", "progress"}),
     frozenset({"config", "notices", "modlog", "store"}),
     frozenset({"safety", "criteria", "limits", "review", "stats", "audit", "retention"}),
-    frozenset({"policy", "assistant", "adapter"}),
+    frozenset({"policy", "assistant", "adapter", "quotas"}),
     frozenset({"runtime"}),
     frozenset({"app", "replay", "report"}),
     frozenset({"cli"}),

@@ -192,3 +192,25 @@ def test_export_user_lists_what_the_bot_holds_about_them(tmp_path: Path) -> None
     assert len(data["messages"]) == 6 and data["messages"][1]["counted_as_a_strike"] is True
     assert {c["kind"] for c in data["cases"]} == {"lock"}
     assert len(data["threads_owned"]) == 2
+
+
+def test_a_reader_that_goes_away_ends_the_output_quietly(tmp_path: Path) -> None:
+    """`audit export | head` and `replay | head`: no BrokenPipeError traceback, exit 1."""
+    db = tmp_path / "r.db"
+    transcript = str(ROOT / "examples" / "abusive_lock.jsonl")
+    assert cli("replay", transcript, "--store", str(db)).returncode == 0
+    for args in (("audit", "export", "--store", str(db)), ("replay", transcript)):
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "bot", *args],
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+        )
+        assert proc.stdout is not None and proc.stderr is not None
+        proc.stdout.close()  # `head` has read its lines and exited before the first write
+        err = proc.stderr.read().decode()
+        proc.wait(timeout=60)
+        proc.stderr.close()
+        assert "Traceback" not in err and "BrokenPipe" not in err, err
+        assert proc.returncode == 1, (args, err)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -251,3 +252,84 @@ def test_branch_from_before_the_first_strike() -> None:
     assert [(line["thread"], line["action"]) for line in lines if line["event"] == 9] == [
         ("t2", "reply")
     ]
+
+
+def replay_file(tmp_path: Path, data: bytes) -> subprocess.CompletedProcess[str]:
+    """`python -m bot replay` on a transcript written as these bytes."""
+    path = tmp_path / "t.jsonl"
+    path.write_bytes(data)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "replay", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT)},
+    )
+
+
+def test_a_lone_surrogate_in_a_name_or_thread_is_replayed_repaired(tmp_path: Path) -> None:
+    """ "\\udc00" is valid JSON: the lines run (names and threads with U+FFFD), no traceback."""
+    proc = replay_file(
+        tmp_path,
+        b'{"thread": "t\\udc001", "user": "ev\\udc00il", "text": "hello"}\n'
+        b'{"thread": "t\\udc001", "user": "ev\\udc00il", "text": "bad \\ud800 text"}\n',
+    )
+    assert proc.returncode == 0 and "Traceback" not in proc.stderr, proc.stderr
+    lines = [json.loads(line) for line in proc.stdout.splitlines()]
+    assert [(x["thread"], x["action"]) for x in lines] == [("t\ufffd1", "reply")] * 2
+
+
+def test_a_line_that_is_not_utf8_is_named_and_nothing_runs(tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 on line 2: exit 2 naming line 2, no action printed."""
+    proc = replay_file(
+        tmp_path,
+        b'{"thread": "t1", "user": "u", "text": "hi"}\n'
+        b'{"thread": "t1", "user": "u", "text": "\xff"}\n',
+    )
+    assert proc.returncode == 2 and "line 2" in proc.stderr and "UTF-8" in proc.stderr
+    assert proc.stdout == "" and "Traceback" not in proc.stderr
+
+
+def test_a_line_separator_inside_a_json_string_stays_one_line(tmp_path: Path) -> None:
+    """U+2028 and U+0085 are allowed unescaped in JSON strings: they do not split the line."""
+    line = json.dumps({"thread": "t1", "user": "u", "text": "a\u2028b\x85c"}, ensure_ascii=False)
+    proc = replay_file(tmp_path, line.encode("utf-8") + b"\n")
+    assert proc.returncode == 0, proc.stderr
+    assert [json.loads(x)["action"] for x in proc.stdout.splitlines()] == ["reply"]
+
+
+async def test_a_line_the_core_cannot_decide_is_named(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A store failure on line 2 is a ReplayError naming line 2; line 1's output stands."""
+    from bot.app import make_runtime
+    from bot.config import Settings
+    from bot.errors import StoreError
+    from bot.store import open_store
+
+    store = await open_store(str(tmp_path / "r.db"))
+    adapter, clock = replay.ReplayAdapter(), replay.ReplayClock()
+    runtime = await make_runtime(
+        Settings(), adapters={replay.PLATFORM: adapter}, store=store, clock=clock
+    )
+    steps = replay.parse(['{"thread": "t1", "user": "u", "text": "hi"}'] * 2)
+    real_handle = runtime.handle
+    calls = 0
+
+    async def handle(event: object) -> object:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise StoreError("could not commit: disk I/O error; nothing was written")
+        return await real_handle(event)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(runtime, "handle", handle)
+    out = io.StringIO()
+    try:
+        with pytest.raises(ReplayError) as info:
+            await replay.run(steps, runtime=runtime, adapter=adapter, clock=clock, out=out)
+    finally:
+        await store.close()
+    assert info.value.line == 2 and "disk I/O error" in str(info.value)
+    assert [json.loads(x)["event"] for x in out.getvalue().splitlines()] == [1]

@@ -6,6 +6,8 @@ import re
 import shlex
 from dataclasses import dataclass
 
+from bot.records import encodable
+
 MENTION = re.compile(r"^\s*@(?:bot|threadkeeper)\b[,:]?\s*", re.IGNORECASE)
 
 
@@ -46,8 +48,12 @@ COMMANDS = {
 
 
 def parse_line(raw: str) -> Line:
-    """Split a console line into a command or a message."""
-    text = raw.strip()
+    """Split a console line into a command or a message.
+
+    A terminal in the C locale hands undecodable bytes over as lone surrogates: cleaned here
+    (see `encodable`), since a user's name or a thread's name may come from this line.
+    """
+    text = encodable(raw.strip())
     if text in ("policy", "help", "quit", "exit"):
         return Line(command="quit" if text == "exit" else text)
     if text.startswith("/"):

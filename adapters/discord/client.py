@@ -14,8 +14,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
-from typing import Any, Protocol
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from typing import Any, Protocol, TypeVar
 
 import aiohttp
 import discord
@@ -27,8 +27,16 @@ from bot.errors import DeliveryError, PermissionMissing
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
+
 #: Login retry pauses: exponential from 5 s to 15 min (Discord allows 1,000 logins a day).
 LOGIN_BACKOFF = (5.0, 900.0)
+#: Pauses (seconds) before trying a Discord call again that failed in a way that may pass (a
+#: 5xx, a 429, Discord unreachable): bounded, since a message waits on it. discord.py has already
+#: retried 500/502/504 and 429s within its own limits before raising.
+TRANSIENT_BACKOFF: tuple[float, ...] = (1.0, 4.0)
+#: The longest Retry-After a retry waits for; a longer one fails the call at once.
+RETRY_AFTER_CAP = 30.0
 
 
 def intents() -> discord.Intents:
@@ -54,10 +62,67 @@ def discord_errors(what: str, *, forbidden: str) -> Iterator[None]:
     except discord.HTTPException as exc:
         retry = exc.status == 429 or exc.status >= 500
         raise DeliveryError(
-            f"could not {what}: HTTP {exc.status} {exc.text}", retryable=retry
+            f"could not {what}: HTTP {exc.status} {exc.text}",
+            retryable=retry,
+            retry_after=retry_after(exc),
+        ) from exc
+    except discord.RateLimited as exc:  # a 429 past max_ratelimit_timeout; not an HTTPException
+        raise DeliveryError(
+            f"could not {what}: rate limited for {exc.retry_after:.0f}s",
+            retry_after=exc.retry_after,
         ) from exc
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
         raise DeliveryError(f"could not {what}: {type(exc).__name__}", retryable=True) from exc
+
+
+def retry_after(exc: discord.HTTPException) -> float | None:
+    """The seconds a 429 asked the bot to wait (`Retry-After`), or None."""
+    if exc.status != 429:
+        return None
+    headers = getattr(exc.response, "headers", None) or {}
+    for name in ("X-RateLimit-Reset-After", "Retry-After"):
+        value = headers.get(name)
+        if value is not None:
+            try:
+                return max(0.0, float(value))
+            except ValueError:
+                continue
+    return None
+
+
+def transient_wait(exc: BaseException) -> float | None:
+    """How long to wait before trying again after `exc`, or None when trying again cannot help."""
+    if isinstance(exc, discord.RateLimited):
+        return exc.retry_after
+    if isinstance(exc, discord.HTTPException):
+        if exc.status == 429:
+            return retry_after(exc) or 0.0
+        return 0.0 if exc.status >= 500 else None
+    if isinstance(exc, aiohttp.ClientError | OSError | TimeoutError):
+        return 0.0
+    return None
+
+
+async def retrying(
+    what: str, call: Callable[[], Awaitable[T]], *, pauses: Sequence[float] | None = None
+) -> T:
+    """`call()`, tried again after a pause while Discord fails in a way that may pass.
+
+    A 5xx, a 429 (waiting at least its Retry-After, up to RETRY_AFTER_CAP) or a dropped
+    connection is tried again after each of `pauses` (TRANSIENT_BACKOFF); anything else, or the
+    last failure, is raised for the caller to tell someone about.
+    """
+    for pause in (*(TRANSIENT_BACKOFF if pauses is None else pauses), None):
+        try:
+            return await call()
+        except (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            wait = transient_wait(exc)
+            if wait is None or pause is None or wait > RETRY_AFTER_CAP:
+                raise
+            wait = max(pause, wait)
+            log.warning("could not %s (%s); trying again in %.3gs", what, describe(exc), wait)
+            await asyncio.sleep(wait)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 class Hooks(ClickHandler, Protocol):
@@ -187,7 +252,14 @@ async def sync_commands(client: ThreadkeeperClient, *, config: DiscordSettings) 
 async def login(
     client: ThreadkeeperClient, *, config: DiscordSettings, backoff: tuple[float, float]
 ) -> None:
-    """Log in over HTTP, backing off exponentially on errors that may pass."""
+    """Log in over HTTP, backing off exponentially on errors that may pass.
+
+    A refused token (401) is raised at once: trying it again cannot help and spends the day's
+    logins. Anything else that may pass (Discord unreachable, 429, 5xx) is tried again after a
+    growing pause, each attempt on a fresh HTTP session: discord.py's HTTP client keeps the
+    connector of its first session, which closing the session closes too, so without a fresh
+    one the second attempt fails with "Session is closed" (Rapptz/discord.py#9121).
+    """
     token = config.token()
     if token is None:
         raise discord.LoginFailure(f"the environment variable {config.token_env} is unset")
@@ -208,7 +280,24 @@ async def login(
                 and (status is None or status < 500)
             ):
                 raise
-            log.warning("Discord login failed (%s); retrying in %.3gs", exc, pause)
-            await client.http.close()
+            log.warning("Discord login failed (%s); retrying in %.3gs", describe(exc), pause)
+            await fresh_session(client)
             await asyncio.sleep(pause)
             pause = min(pause * 2, ceiling)
+
+
+async def fresh_session(client: discord.Client) -> None:
+    """Close the client's HTTP session and drop its connector, so the next login opens both anew.
+
+    `static_login` makes a TCPConnector only when none is set; the one it made before was closed
+    with its session.
+    """
+    await client.http.close()
+    client.http.connector = discord.utils.MISSING
+
+
+def describe(exc: BaseException) -> str:
+    """An error in a few words for a log line (aiohttp's connection errors have no short form)."""
+    if isinstance(exc, discord.HTTPException):
+        return f"HTTP {exc.status}"
+    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

@@ -20,10 +20,20 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+import aiohttp
 import discord
 
 from adapters.discord import translate
-from adapters.discord.client import ThreadkeeperClient, discord_errors, holds_shard
+from adapters.discord.client import (
+    TRANSIENT_BACKOFF,
+    ThreadkeeperClient,
+    describe,
+    discord_errors,
+    holds_shard,
+    retrying,
+    transient_wait,
+)
+from bot import notices
 from bot.config import DiscordServer, DiscordSettings
 from bot.errors import DeliveryError
 from bot.records import Incoming
@@ -238,8 +248,11 @@ class Hosting:
 class Threads:
     """Each thread's parent channel, for threads that have left discord.py's cache."""
 
-    def __init__(self, *, client: ThreadkeeperClient) -> None:
+    def __init__(
+        self, *, client: ThreadkeeperClient, backoff: tuple[float, ...] = TRANSIENT_BACKOFF
+    ) -> None:
         self.client = client
+        self._backoff = backoff
         #: thread id -> parent channel id; threads leave the cache when archived.
         self.parents: dict[int, int] = {}
         self._not_threads: set[int] = set()
@@ -250,7 +263,12 @@ class Threads:
             self.parents[thread.id] = thread.parent_id
 
     async def parent_of(self, channel: discord.abc.Messageable, channel_id: int) -> int | None:
-        """The parent channel of a thread, or None when the channel is not a thread."""
+        """The parent channel of a thread, or None when the channel is not a thread.
+
+        A thread the cache has dropped is looked up over REST, tried again while Discord fails
+        in a way that may pass (`client.retrying`); the last such failure is raised (the caller
+        tells the moderators). A channel Discord says is missing or hidden is not a thread here.
+        """
         if isinstance(channel, discord.Thread):
             self.remember(channel)
             return channel.parent_id
@@ -262,8 +280,14 @@ class Threads:
         if channel_id in self._not_threads:
             return None
         try:
-            fetched = await self.client.fetch_channel(channel_id)
+            fetched = await retrying(
+                f"fetch channel {channel_id}",
+                lambda: self.client.fetch_channel(channel_id),
+                pauses=self._backoff,
+            )
         except discord.HTTPException as exc:
+            if transient_wait(exc) is not None:
+                raise
             log.warning("could not fetch channel %s (HTTP %s)", channel_id, exc.status)
             return None
         if isinstance(fetched, discord.Thread):
@@ -276,10 +300,18 @@ class Threads:
 class Intake:
     """Gateway messages to the runtime: a mention opens a thread, a message in it is a turn."""
 
-    def __init__(self, *, client: ThreadkeeperClient, hosting: Hosting, threads: Threads) -> None:
+    def __init__(
+        self,
+        *,
+        client: ThreadkeeperClient,
+        hosting: Hosting,
+        threads: Threads,
+        backoff: tuple[float, ...] = TRANSIENT_BACKOFF,
+    ) -> None:
         self.client = client
         self.hosting = hosting
         self.threads = threads
+        self._backoff = backoff
         self.runtime: Runtime | None = None
         #: Messages being turned into threads right now (a redelivery must not open a second one).
         self._opening: set[int] = set()
@@ -298,7 +330,21 @@ class Intake:
         if server is None:
             return  # cases are numbered per server, and each goes to its own server's mod log
         channel_id = message.channel.id
-        parent = await self.threads.parent_of(message.channel, channel_id)
+        try:
+            parent = await self.threads.parent_of(message.channel, channel_id)
+        except (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+            # Discord kept failing: which thread this is cannot be known, so the message cannot
+            # be answered. Not dropped silently: the moderators get a case naming it.
+            await runtime.report_unread(
+                translate.channel_ref(guild_id=guild_id, channel_id=channel_id),
+                user_id=str(message.author.id),
+                summary=(
+                    f"A message by <@{message.author.id}> in <#{channel_id}> "
+                    f"({message.jump_url}) was not answered: Discord failed while the bot looked "
+                    f"up the channel ({describe(exc)})."
+                ),
+            )
+            return
         role = server.moderator_role
         if parent is not None:
             ref = translate.thread_ref(guild_id=guild_id, parent_id=parent, thread_id=channel_id)
@@ -343,19 +389,33 @@ class Intake:
         ref = translate.thread_ref(
             guild_id=message.guild.id, parent_id=message.channel.id, thread_id=message.id
         )
-        if message.id in self._opening or await runtime.store.event_seen(str(message.id)):
-            log.debug("mention %s already handled", message.id)
+        if message.id in self._opening:
+            log.debug("mention %s is being handled", message.id)
             return
+        # Claimed before the first await: a copy delivered at the same moment (a gateway resume,
+        # a second shard session) finds it here instead of creating a second thread.
         self._opening.add(message.id)
         try:
+            if await runtime.store.event_seen(str(message.id)):
+                log.debug("mention %s already handled", message.id)
+                return
             text = translate.strip_mention(message.content, me.id)
             name = translate.thread_name(text, author_name=message.author.display_name)
             try:
-                thread = await message.create_thread(name=name)
+                thread = await retrying(
+                    f"open a thread on message {message.id}",
+                    lambda: message.create_thread(name=name),
+                    pauses=self._backoff,
+                )
             except discord.HTTPException as exc:
                 if exc.code != THREAD_ALREADY_CREATED:
                     log.error("could not open a thread on message %s: %s", message.id, exc)
+                    await self._say_not_opened(message)
                     return
+            except (discord.DiscordException, aiohttp.ClientError, OSError, TimeoutError) as exc:
+                log.error("could not open a thread on message %s: %s", message.id, describe(exc))
+                await self._say_not_opened(message)
+                return
             else:
                 self.threads.remember(thread)
             self.threads.parents[message.id] = message.channel.id
@@ -373,6 +433,15 @@ class Intake:
                 await self._decide(runtime, event)
         finally:
             self._opening.discard(message.id)
+
+    @staticmethod
+    async def _say_not_opened(message: discord.Message) -> None:
+        """Tell the user, under their mention, that no thread could be opened (best effort)."""
+        try:
+            with discord_errors("say that no thread was opened", forbidden="Send Messages"):
+                await message.reply(notices.THREAD_NOT_OPENED, mention_author=False)
+        except DeliveryError as exc:
+            log.error("could not tell the user that no thread was opened: %s", exc)
 
     @staticmethod
     async def _decide(runtime: Runtime, event: Incoming) -> None:

@@ -17,7 +17,7 @@ import discord
 
 from adapters.discord import client as connection
 from adapters.discord import moderation, translate
-from adapters.discord.client import LOGIN_BACKOFF, make_client
+from adapters.discord.client import LOGIN_BACKOFF, TRANSIENT_BACKOFF, make_client
 from adapters.discord.components import DYNAMIC_ITEMS, CaseVerb
 from adapters.discord.delivery import EDIT_INTERVAL, Delivery, Throttle
 from adapters.discord.intake import Hosting, Intake, Threads
@@ -25,6 +25,7 @@ from adapters.discord.interactions import Interactions, add_commands
 from adapters.discord.moderation import Moderation
 from bot.adapter import ALL_ACTIONS
 from bot.config import DiscordServer, DiscordSettings, Settings
+from bot.errors import ConfigError
 from bot.records import Action, Case, ThreadRef
 from bot.runtime import Runtime
 
@@ -43,6 +44,7 @@ class DiscordService:
         *,
         edit_interval: float = EDIT_INTERVAL,
         login_backoff: tuple[float, float] = LOGIN_BACKOFF,
+        transient_backoff: tuple[float, ...] = TRANSIENT_BACKOFF,
         **client_options: Any,
     ) -> None:
         if settings.discord is None:
@@ -54,8 +56,13 @@ class DiscordService:
         self.hosting = Hosting(client=self.client, config=self.config)
         #: Every hosted server; a server is known by the server (guild) of its mod-log channel.
         self.servers: tuple[DiscordServer, ...] = self.hosting.servers
-        self.threads = Threads(client=self.client)
-        self.intake = Intake(client=self.client, hosting=self.hosting, threads=self.threads)
+        self.threads = Threads(client=self.client, backoff=transient_backoff)
+        self.intake = Intake(
+            client=self.client,
+            hosting=self.hosting,
+            threads=self.threads,
+            backoff=transient_backoff,
+        )
         self.interactions = Interactions(
             client=self.client, settings=settings, hosting=self.hosting, threads=self.threads
         )
@@ -136,7 +143,13 @@ class DiscordService:
         problems: list[str] = []
         guilds: dict[int, tuple[dict[str, Any], list[str]]] = {}
         for server in self.servers:
-            problems += await self.hosting.check_server(server, user_id=user.id, guilds=guilds)
+            try:
+                problems += await self.hosting.check_server(server, user_id=user.id, guilds=guilds)
+            except (KeyError, TypeError, ValueError) as exc:  # a REST payload not in its form
+                problems.append(
+                    f"Could not read what Discord answered about the server of mod-log channel "
+                    f"{server.mod_log_channel} ({type(exc).__name__}: {exc})."
+                )
         return problems
 
     async def serve(self, runtime: Runtime) -> None:
@@ -145,6 +158,14 @@ class DiscordService:
         try:
             await self.login()
             await self.client.connect(reconnect=True)
+        except discord.LoginFailure:
+            # One sentence and a clean exit, not a traceback: nothing but a new token helps.
+            raise ConfigError(
+                [
+                    f"discord.token_env: Discord refused the bot token in {self.config.token_env}"
+                    "; copy a fresh one from the Developer Portal (Bot, Reset Token)."
+                ]
+            ) from None
         except discord.PrivilegedIntentsRequired:
             log.error(
                 "Discord refused the Message Content intent: enable it in the Developer Portal "

@@ -25,6 +25,7 @@ from bot.records import (
     ModCommand,
     ModCommandKind,
     ThreadRef,
+    encodable,
 )
 
 log = logging.getLogger(__name__)
@@ -58,6 +59,7 @@ def strip_mention(content: str, user_id: int) -> str:
 
 def thread_name(text: str, *, author_name: str) -> str:
     """A short thread title from the first line of the opening message."""
+    text, author_name = encodable(text), encodable(author_name)
     first = next((line.strip() for line in text.splitlines() if line.strip()), "")
     first = re.sub(r"\s+", " ", first)
     if not first:
@@ -84,10 +86,11 @@ def is_moderator(
 def author(
     user: discord.abc.User, *, moderator_role: int, permissions: discord.Permissions | None = None
 ) -> Author:
-    """Who wrote or clicked, as the core needs to know them."""
+    """Who wrote or clicked, as the core needs to know them (a lone surrogate in a display name,
+    which Discord allows, becomes U+FFFD: see `encodable`)."""
     return Author(
         id=str(user.id),
-        name=user.display_name,
+        name=encodable(user.display_name),
         is_moderator=is_moderator(user, moderator_role=moderator_role, permissions=permissions),
         is_bot=user.bot,
     )
@@ -108,7 +111,7 @@ def incoming(
         event_id=str(message.id),
         thread=ref,
         author=author(message.author, moderator_role=moderator_role),
-        text=strip_mention(message.content, bot_id),
+        text=encodable(strip_mention(message.content, bot_id)),
         at=message.created_at,
         opens_thread=opens,
         crisis_regions=crisis_regions,

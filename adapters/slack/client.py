@@ -26,10 +26,14 @@ from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
     AsyncRateLimitErrorRetryHandler,
 )
+from slack_sdk.http_retry.request import HttpRequest
+from slack_sdk.http_retry.response import HttpResponse
+from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings, SlackSettings
 from bot.errors import ConfigError, DeliveryError, PermissionMissing
+from bot.records import encodable
 
 log = logging.getLogger(__name__)
 
@@ -63,15 +67,51 @@ EVENTS_PATH = "/slack/events"
 MEMORY = 10_000
 
 
-def make_client(token: str | None, *, base_url: str | None = None) -> AsyncWebClient:
-    """A Web API client that retries 429s (honouring Retry-After) and dropped connections."""
+#: Web API methods that make something new each time they are called: one the SDK sent again after
+#: a connection dropped mid-request would post twice if Slack had taken the first.
+NOT_REPEATABLE: Final = frozenset(
+    {"chat.postMessage", "chat.postEphemeral", "chat.startStream", "chat.appendStream"}
+)
+
+
+class SafeConnectionRetryHandler(AsyncConnectionErrorRetryHandler):
+    """The SDK's retry on a dropped connection, except where Slack may have taken the request.
+
+    A connection that was never made is always tried again. A post whose connection dropped
+    after it was sent (the server disconnected, the socket was reset, a read timed out) is not:
+    Slack may have posted it, and Slack has no idempotency key. The adapter's own retry looks
+    for the post's metadata mark first (see delivery.Delivery._post_owed).
+    """
+
+    async def _can_retry_async(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        if isinstance(error, aiohttp.ClientConnectorError):
+            return True  # nothing reached Slack
+        if request.url.rstrip("/").rsplit("/", 1)[-1] in NOT_REPEATABLE:
+            return False
+        return await super()._can_retry_async(
+            state=state, request=request, response=response, error=error
+        )
+
+
+def make_client(
+    token: str | None, *, base_url: str | None = None, timeout: int = 30
+) -> AsyncWebClient:
+    """A Web API client that retries 429s (honouring Retry-After) and dropped connections (but
+    no post Slack may have taken: see SafeConnectionRetryHandler)."""
     handlers: list[AsyncRetryHandler] = [
-        AsyncConnectionErrorRetryHandler(),
+        SafeConnectionRetryHandler(),
         AsyncRateLimitErrorRetryHandler(max_retry_count=2),
     ]
     if base_url is None:
-        return AsyncWebClient(token=token, retry_handlers=handlers)
-    return AsyncWebClient(token=token, base_url=base_url, retry_handlers=handlers)
+        return AsyncWebClient(token=token, retry_handlers=handlers, timeout=timeout)
+    return AsyncWebClient(token=token, base_url=base_url, retry_handlers=handlers, timeout=timeout)
 
 
 def make_app(
@@ -102,7 +142,22 @@ def delivery_error(exc: SlackApiError, *, what: str) -> DeliveryError:
         needed = str(data.get("needed") or "an unknown scope")
         return PermissionMissing(needed, f"{what}: the bot token lacks the {needed} scope")
     retryable = error in RETRYABLE_ERRORS or status == 429 or status >= 500
-    return DeliveryError(f"{what}: Slack answered {error}", retryable=retryable)
+    return DeliveryError(
+        f"{what}: Slack answered {error}", retryable=retryable, retry_after=_retry_after(exc)
+    )
+
+
+def _retry_after(exc: SlackApiError) -> float | None:
+    """The seconds a rate-limited answer asked the bot to wait (its Retry-After), or None."""
+    headers = getattr(exc.response, "headers", None) or {}
+    for name, value in headers.items():
+        if str(name).lower() == "retry-after":
+            raw = value[0] if isinstance(value, list | tuple) else value
+            try:
+                return max(0.0, float(raw))
+            except (TypeError, ValueError):
+                return None
+    return None
 
 
 def error_data(exc: SlackApiError) -> Mapping[str, Any]:
@@ -162,10 +217,18 @@ class Names:
         try:
             async with slack_errors("users.info"):
                 resp = await self._client.users_info(user=user)
-            info = resp.get("user") or {}
-            profile = info.get("profile") or {}
-            name = str(
-                profile.get("display_name") or profile.get("real_name") or info.get("name") or user
+            info = resp.get("user")
+            info = info if isinstance(info, Mapping) else {}
+            profile = info.get("profile")
+            profile = profile if isinstance(profile, Mapping) else {}
+            # A profile may hold a lone surrogate (valid JSON, not UTF-8): see `encodable`.
+            name = encodable(
+                str(
+                    profile.get("display_name")
+                    or profile.get("real_name")
+                    or info.get("name")
+                    or user
+                )
             )
         except DeliveryError as exc:
             log.debug("no name for %s: %s", user, exc)

@@ -276,21 +276,22 @@ class Delivery:
         *,
         thread_ts: str | None,
         payload: Mapping[str, Any],
-        history: int = 100,
         page: int = 200,
         pages: int = 5,
     ) -> frozenset[int]:
         """The pieces of the action named by `payload` already in Slack: looked up in the thread
-        (`conversations.replies`, up to `pages` pages), or among the channel's latest `history`
-        top-level messages (`conversations.history`). Metadata comes back only when asked for.
+        (`conversations.replies`), or among the channel's latest top-level messages
+        (`conversations.history`, newest first), up to `pages` pages of `page` messages each: a
+        case posted before a restart is found under a thousand later ones. Metadata comes back
+        only when asked for.
 
         A failed lookup answers "none": posting again (a possible duplicate) beats a lost notice.
         """
         messages: list[Any] = []
         try:
-            if thread_ts:
-                cursor: str | None = None
-                for _ in range(pages):
+            cursor: str | None = None
+            for _ in range(pages):
+                if thread_ts:
                     async with slack_errors("conversations.replies"):
                         resp = await self.client.conversations_replies(
                             channel=channel,
@@ -299,16 +300,17 @@ class Delivery:
                             limit=page,
                             cursor=cursor,
                         )
-                    messages.extend(resp.get("messages") or [])
-                    cursor = str((resp.get("response_metadata") or {}).get("next_cursor") or "")
-                    if not resp.get("has_more") or not cursor:
-                        break
-            else:
-                async with slack_errors("conversations.history"):
-                    resp = await self.client.conversations_history(
-                        channel=channel, include_all_metadata=True, limit=history
-                    )
+                else:
+                    async with slack_errors("conversations.history"):
+                        resp = await self.client.conversations_history(
+                            channel=channel, include_all_metadata=True, limit=page, cursor=cursor
+                        )
                 messages.extend(resp.get("messages") or [])
+                if not thread_ts and _marked(messages, payload):
+                    break  # a case is one post: found, the older pages need not be read
+                cursor = str((resp.get("response_metadata") or {}).get("next_cursor") or "")
+                if not resp.get("has_more") or not cursor:
+                    break
         except DeliveryError as exc:
             log.warning(
                 "could not look for an earlier post of %s (%s); posting, which may repeat it",
@@ -322,20 +324,7 @@ class Delivery:
                 payload["key"],
             )
             return frozenset()
-        found: set[int] = set()
-        for message in messages:
-            meta = message.get("metadata") if isinstance(message, Mapping) else None
-            if not isinstance(meta, Mapping) or meta.get("event_type") != ACTION_EVENT:
-                continue
-            marked = meta.get("event_payload")
-            piece = marked.get("piece") if isinstance(marked, Mapping) else None
-            if (
-                isinstance(marked, Mapping)
-                and isinstance(piece, int)
-                and all(marked.get(k) == v for k, v in payload.items())
-            ):
-                found.add(piece)
-        return frozenset(found)
+        return _marked(messages, payload)
 
     async def _react(self, thread: ThreadRef, *, add: bool) -> None:
         """The lock reaction on the thread's parent message: Slack's visible "closed"."""
@@ -419,6 +408,24 @@ class Delivery:
             out = _UpdateOutput(self, thread)
             await out.write(text)
         return out
+
+
+def _marked(messages: Sequence[Any], payload: Mapping[str, Any]) -> frozenset[int]:
+    """The piece numbers of `messages` marked (message metadata) as posts of `payload`'s action."""
+    found: set[int] = set()
+    for message in messages:
+        meta = message.get("metadata") if isinstance(message, Mapping) else None
+        if not isinstance(meta, Mapping) or meta.get("event_type") != ACTION_EVENT:
+            continue
+        marked = meta.get("event_payload")
+        piece = marked.get("piece") if isinstance(marked, Mapping) else None
+        if (
+            isinstance(marked, Mapping)
+            and isinstance(piece, int)
+            and all(marked.get(k) == v for k, v in payload.items())
+        ):
+            found.add(piece)
+    return frozenset(found)
 
 
 class _Output:

@@ -101,7 +101,19 @@ class Intake:
             self._delivering[envelope] = answered
         status, event = 500, None
         try:
-            event = await self.incoming(body, context)
+            try:
+                event = await self.incoming(body, context)
+            except (KeyError, TypeError, ValueError, AttributeError, OverflowError) as exc:
+                # A payload the adapter cannot read: said once and acked, since Slack's retries
+                # would bring the same bytes back. Store and network failures are not caught
+                # here: those answer 500, and the retry may succeed.
+                log.warning(
+                    "dropping a Slack event %r the adapter cannot read: %s: %s",
+                    str(envelope)[:40],
+                    type(exc).__name__,
+                    exc,
+                )
+                event = None
             if event is not None and not await self._runtime().accept(
                 event, redelivered_elsewhere=True
             ):

@@ -12,6 +12,7 @@ the mention's own `ts` becomes the thread id.
 from __future__ import annotations
 
 import html
+import logging
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,7 +29,10 @@ from bot.records import (
     ModCommand,
     ModCommandKind,
     ThreadRef,
+    encodable,
 )
+
+log = logging.getLogger(__name__)
 
 PLATFORM = "slack"
 
@@ -36,8 +40,12 @@ PLATFORM = "slack"
 #: deletions, joins, bot messages, channel topic changes, ...) is not a turn.
 TURN_SUBTYPES = frozenset({"", "file_share", "thread_broadcast"})
 
-_TS = re.compile(r"^\d{9,11}\.\d{6}$")
-_PERMALINK_P = re.compile(r"/archives/(?P<channel>[A-Z0-9]+)/p(?P<secs>\d{9,11})(?P<micros>\d{6})")
+_TS = re.compile(r"[0-9]{9,11}\.[0-9]{6}")
+#: A case number as the bot writes one: ASCII digits, short enough to be a number of cases.
+_NUMBER = re.compile(r"[0-9]{1,12}")
+_PERMALINK_P = re.compile(
+    r"/archives/(?P<channel>[A-Z0-9]+)/p(?P<secs>[0-9]{9,11})(?P<micros>[0-9]{6})"
+)
 
 EventKind = Literal["app_mention", "message"]
 
@@ -70,8 +78,14 @@ class SlackMessage:
 
 
 def thread_ref(*, team: str, channel: str, ts: str) -> ThreadRef:
-    """The core's address of the Slack thread whose parent message is `ts`."""
-    return ThreadRef(platform=PLATFORM, workspace=team, channel=channel, thread=ts)
+    """The core's address of the Slack thread whose parent message is `ts` (parts cleaned, as the
+    key is stored: see `encodable`)."""
+    return ThreadRef(
+        platform=PLATFORM,
+        workspace=encodable(team),
+        channel=encodable(channel),
+        thread=encodable(ts),
+    )
 
 
 def at_ts(ts: str) -> datetime:
@@ -98,7 +112,8 @@ def parse_message(
 
     Not turns: messages from any bot (ours or another app), edits (`message_changed`), deletions,
     joins and every other subtype except plain messages, file shares and broadcasts; messages
-    without a user, channel or text.
+    without a user. An event not in Slack's form (a field of the wrong type, a timestamp that is
+    not one) is logged once, here, and dropped.
     """
     event = body.get("event")
     if not isinstance(event, Mapping):
@@ -111,17 +126,40 @@ def parse_message(
     if event.get("edited"):
         return None  # Slack re-sends an edited mention as a new event: it is not a new turn
     user = event.get("user")
-    if event.get("bot_id") or event.get("bot_profile") or not isinstance(user, str):
+    if event.get("bot_id") or event.get("bot_profile"):
         return None
+    if user is None:
+        return None  # a message without a person (an integration's post)
     if user == bot_user_id or (bot_id and event.get("bot_id") == bot_id):
         return None
     channel, ts = event.get("channel"), event.get("ts")
     team = body.get("team_id") or event.get("team") or ""
-    if not isinstance(channel, str) or not isinstance(ts, str) or not isinstance(team, str):
-        return None
-    raw = event.get("text")
-    raw = raw if isinstance(raw, str) else ""
     thread_ts = event.get("thread_ts")
+    wrong = [
+        name
+        for name, value in (("user", user), ("channel", channel), ("team", team))
+        if not isinstance(value, str) or (not value and name != "team")
+    ]
+    if not isinstance(ts, str) or not _TS.fullmatch(ts):
+        wrong.append("ts")
+    if thread_ts is not None and (not isinstance(thread_ts, str) or not _TS.fullmatch(thread_ts)):
+        wrong.append("thread_ts")
+    if wrong:
+        # Not Slack's shape: said once, here, and dropped (the delivery is still acked).
+        log.warning(
+            "dropping a malformed Slack %s event %r: %s not in Slack's form",
+            kind,
+            str(body.get("event_id"))[:40],
+            ", ".join(wrong),
+        )
+        return None
+    assert isinstance(user, str) and isinstance(channel, str) and isinstance(team, str)
+    assert isinstance(ts, str)
+    raw = event.get("text")
+    raw = encodable(raw) if isinstance(raw, str) else ""
+    # Ids and timestamps make the thread's key: a lone surrogate (valid JSON, not UTF-8) in one
+    # would fail every store write, so each is cleaned the same way every time (`encodable`).
+    channel, ts, team, user = encodable(channel), encodable(ts), encodable(team), encodable(user)
     return SlackMessage(
         # The message, not the delivery, is the event: its app_mention and message twins, a
         # redelivery and a re-send after a restart all dedupe on it in the store.
@@ -131,7 +169,7 @@ def parse_message(
         channel=channel,
         user=user,
         ts=ts,
-        thread_ts=thread_ts if isinstance(thread_ts, str) and thread_ts != ts else None,
+        thread_ts=thread_ts if thread_ts != ts else None,
         text=clean_text(raw, bot_user_id=bot_user_id),
         mentions_bot=bool(bot_user_id) and f"<@{bot_user_id}" in raw,
         in_dm=event.get("channel_type") == "im",
@@ -228,7 +266,7 @@ def case_button_value(*, case: int, thread: ThreadRef | None) -> str:
 def parse_case_button(value: str) -> CaseButton | None:
     """Inverse of `case_button_value`; None for a value this bot did not write."""
     number, _, key = value.partition("|")
-    if not number.isdigit():
+    if not _NUMBER.fullmatch(number):
         return None
     try:
         thread = ThreadRef.from_key(key) if key else None
@@ -322,9 +360,10 @@ def appeal(
 
 
 def block_action(body: Mapping[str, Any]) -> Mapping[str, Any]:
-    """The one action of a `block_actions` payload (the bot's messages have one per click)."""
-    actions = body.get("actions") or [{}]
-    first = actions[0]
+    """The one action of a `block_actions` payload (the bot's messages have one per click); an
+    empty mapping when the payload has none, or not in Slack's shape."""
+    actions = body.get("actions")
+    first = actions[0] if isinstance(actions, list) and actions else None
     return first if isinstance(first, Mapping) else {}
 
 
@@ -332,27 +371,27 @@ def team_of(body: Mapping[str, Any]) -> str:
     """The workspace of an interactive payload or slash command."""
     team = body.get("team")
     if isinstance(team, Mapping) and team.get("id"):
-        return str(team["id"])
+        return encodable(str(team["id"]))
     user = body.get("user")
     if isinstance(user, Mapping) and user.get("team_id"):
-        return str(user["team_id"])
-    return str(body.get("team_id") or "")
+        return encodable(str(user["team_id"]))
+    return encodable(str(body.get("team_id") or ""))
 
 
 def user_of(body: Mapping[str, Any]) -> str:
     """Who clicked or typed: `user.id` in interactive payloads, `user_id` in slash commands."""
     user = body.get("user")
     if isinstance(user, Mapping):
-        return str(user.get("id") or "")
-    return str(body.get("user_id") or "")
+        return encodable(str(user.get("id") or ""))
+    return encodable(str(body.get("user_id") or ""))
 
 
 def click_event_id(body: Mapping[str, Any]) -> str:
     """A click's event id: its trigger id (unique per click), else the action's timestamp."""
     trigger = body.get("trigger_id")
     if trigger:
-        return f"slack-click:{trigger}"
-    return f"slack-click:{block_action(body).get('action_ts', '')}:{user_of(body)}"
+        return encodable(f"slack-click:{trigger}")
+    return encodable(f"slack-click:{block_action(body).get('action_ts', '')}:{user_of(body)}")
 
 
 def click_origin(body: Mapping[str, Any]) -> ThreadRef:
@@ -428,18 +467,18 @@ def thread_target(arg: str, *, team: str, channel: str) -> ThreadRef | None:
     the `thread_ts` query parameter, which is the thread the bot knows.
     """
     arg = arg.strip().strip("<>").split("|", 1)[0]
-    if _TS.match(arg):
+    if _TS.fullmatch(arg):
         return thread_ref(team=team, channel=channel, ts=arg)
     url = urlparse(arg)
     match = _PERMALINK_P.search(url.path)
     if match is None:
         return None
     parent = parse_qs(url.query).get("thread_ts", [""])[0]
-    ts = parent if _TS.match(parent) else f"{match['secs']}.{match['micros']}"
+    ts = parent if _TS.fullmatch(parent) else f"{match['secs']}.{match['micros']}"
     return thread_ref(team=team, channel=match["channel"], ts=ts)
 
 
 def case_number(arg: str) -> int | None:
-    """`12` or `#12` as a case number."""
+    """`12` or `#12` as a case number (ASCII digits: "²" is a digit to str.isdigit)."""
     arg = arg.lstrip("#")
-    return int(arg) if arg.isdigit() else None
+    return int(arg) if _NUMBER.fullmatch(arg) else None

@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import date
@@ -123,6 +124,20 @@ def _parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point for `python -m bot` and the `threadkeeper` script."""
+    try:
+        code = _main(argv)
+        sys.stdout.flush()  # inside the try: a buffered tail would otherwise fail at exit
+        return code
+    except BrokenPipeError:
+        # The reader went away (`audit export | head`): stop quietly, as the Python docs advise
+        # (library/signal.html, "Note on SIGPIPE"). Standard output is pointed at devnull so the
+        # interpreter's final flush does not raise the same error again at exit.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1  # what Python itself exits with on EPIPE
+
+
+def _main(argv: Sequence[str] | None) -> int:
     args = _parser().parse_args(argv)
     logs.setup(verbose=args.verbose, fmt=args.log_format)
     bars.set_quiet(args.quiet)

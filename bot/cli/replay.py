@@ -89,11 +89,24 @@ async def _compare(base: config_mod.Settings, other: config_mod.Settings, file: 
 
 
 def _read_lines(file: str) -> list[str]:
+    """The transcript's lines; a line that is not UTF-8 is a ReplayError naming it.
+
+    Split on newlines only: `str.splitlines` would also split inside a JSON string holding a
+    U+2028 or U+0085, which JSON allows unescaped.
+    """
     if file == "-":
-        return sys.stdin.read().splitlines()
-    try:
-        return Path(file).read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise ReplayError(0, f"cannot read {file} ({exc.strerror})") from None
-    except UnicodeDecodeError:
-        raise ReplayError(0, f"{file} is not UTF-8 text") from None
+        data = sys.stdin.buffer.read()
+    else:
+        try:
+            data = Path(file).read_bytes()
+        except OSError as exc:
+            raise ReplayError(0, f"cannot read {file} ({exc.strerror})") from None
+    lines = []
+    for number, raw in enumerate(data.split(b"\n"), start=1):
+        try:
+            lines.append(raw.removesuffix(b"\r").decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise ReplayError(number, f"not UTF-8 text (byte {exc.start + 1})") from None
+    if lines and not lines[-1]:
+        lines.pop()
+    return lines

@@ -19,8 +19,8 @@ from bot.assistant.base import Assistant, Classifier
 from bot.config import Settings
 from bot.criteria import policy_text
 from bot.errors import ShuttingDown
-from bot.limits import TokenLedger
-from bot.records import Appeal, Branch, EndConfirmation, Event, Incoming
+from bot.quotas import Quotas
+from bot.records import Appeal, Branch, EndConfirmation, Event, Incoming, ThreadRef
 from bot.runtime.delivery import DELIVERY_BACKOFF, Delivery
 from bot.runtime.inbox import Inbox
 from bot.runtime.lanes import Lanes
@@ -51,16 +51,14 @@ class Runtime:
         several = shared(store)
         self._lanes = Lanes(several.thread_lock if several is not None else None)
         self._inflight: set[str] = set()
-        limits = settings.limits
-        ledger = TokenLedger(
-            thread_limit=limits.thread_tokens_per_day,
-            workspace_limit=limits.workspace_tokens_per_day,
-        )
-        self._delivery = Delivery(wiring=self._wiring, ledger=ledger, backoff=delivery_backoff)
+        # The rate and the budgets, counted in memory or, on a store several processes share
+        # (PostgreSQL), by the database, so that they hold for all the processes together.
+        quotas = Quotas(limits=settings.limits, store=lambda: self._wiring.store)
+        self._delivery = Delivery(wiring=self._wiring, quotas=quotas, backoff=delivery_backoff)
         self._turns = Turns(
             wiring=self._wiring,
             delivery=self._delivery,
-            ledger=ledger,
+            quotas=quotas,
             assistant=assistant,
             classifier=classifier,
         )
@@ -211,6 +209,12 @@ class Runtime:
                 return await self._requests.moderate(event)
         finally:
             self._inflight.discard(event.event_id)
+
+    async def report_unread(self, where: ThreadRef, *, user_id: str, summary: str) -> None:
+        """An adapter could not take a message in (its platform kept failing): a case for the
+        moderators, so a message is never dropped without a person knowing."""
+        log.error("a message in %s could not be read: %s", where.key, summary)
+        await self._delivery.report(where, user_id=user_id, summary=summary)
 
     # --- reads for adapters ----------------------------------------------------------------------
 

@@ -21,8 +21,8 @@ from bot.adapter import Adapter
 from bot.assistant.base import Reply
 from bot.config import Settings
 from bot.errors import DeliveryError, UnsupportedAction
-from bot.limits import TokenLedger
 from bot.modlog import draft_case
+from bot.quotas import Quotas
 from bot.records import Action, Case, Incoming, ThreadRef
 from bot.runtime.wiring import RECOVER_BATCH, Stage, Wiring
 from bot.stats import Tally
@@ -36,6 +36,8 @@ REPLY_KINDS = frozenset({"reply", "redirect"})
 CASE_KINDS = frozenset({"case", "case_update"})
 #: Attempts and pauses (seconds) for an action a platform failed to carry out.
 DELIVERY_BACKOFF = (0.5, 2.0)
+#: The longest a retry waits for a platform's Retry-After (a longer one is cut to this).
+RETRY_AFTER_CAP = 60.0
 #: A decision's follow-up when there is none.
 NOTHING_MORE = Committed(cases=(), actions=())
 
@@ -61,10 +63,10 @@ class Delivery(Stage):
     """Carries out owed actions through the adapters, retrying, and reports what it could not."""
 
     def __init__(
-        self, *, wiring: Wiring, ledger: TokenLedger, backoff: tuple[float, ...] = DELIVERY_BACKOFF
+        self, *, wiring: Wiring, quotas: Quotas, backoff: tuple[float, ...] = DELIVERY_BACKOFF
     ) -> None:
         super().__init__(wiring=wiring)
-        self._ledger = ledger
+        self._quotas = quotas
         self._backoff = backoff
         #: Owed actions being carried out right now (their leases are renewed; see `held`).
         self._carrying: set[int] = set()
@@ -260,7 +262,8 @@ class Delivery(Stage):
                     await self.store.action_failed(
                         item.id, at=self.clock(), error=error, give_up=False
                     )
-                    await asyncio.sleep(pause)
+                    # At least as long as the platform asked (a 429's Retry-After), within reason.
+                    await asyncio.sleep(max(pause, min(exc.retry_after or 0.0, RETRY_AFTER_CAP)))
                     continue
                 return item, error
             except UnsupportedAction as exc:
@@ -306,7 +309,7 @@ class Delivery(Stage):
             text = await adapter.stream_reply(action.thread, chunks, key=item.key)
             outcome = await reply.outcome()
             if outcome.usage:
-                self._ledger.add(action.thread.key, outcome.usage)
+                await self._quotas.spend(action.thread.key, outcome.usage, self.clock())
                 report_usage("reply", outcome.usage, self.settings)
             await self.store.commit(
                 at=self.clock(),
@@ -344,20 +347,30 @@ class Delivery(Stage):
         await self.store.action_failed(item.id, at=self.clock(), error=error, give_up=True)
         if action.kind in CASE_KINDS:
             return  # the mod log itself is failing; the log line above is all we can do
-        state = await self.store.load_thread(action.thread.key)
+        await self.report(
+            action.thread, user_id="", summary=f"Could not carry out {action.kind}: {error}"
+        )
+
+    async def report(self, where: ThreadRef, *, user_id: str, summary: str) -> None:
+        """Open a delivery-failure case about `where` and post it, so a person sees the failure.
+
+        For what the bot could not do (an action given up) or could not take in (an adapter whose
+        platform kept failing while it read a message). `user_id` "" means the thread's owner.
+        """
+        state = await self.store.load_thread(where.key)
         case = draft_case(
             kind="delivery_failure",
             state=state,
-            workspace=action.thread.workspace,
-            user_id=state.owner if state else "",
-            summary=f"Could not carry out {action.kind}: {error}",
+            workspace=where.workspace,
+            user_id=user_id or (state.owner if state else ""),
+            summary=summary,
         )
         committed = await self.store.commit(
             at=self.clock(),
             event_id=None,
             state=None,
             cases=(case,),
-            actions=(Action(kind="case", thread=action.thread, case_ref=0),),
+            actions=(Action(kind="case", thread=where, case_ref=0),),
         )
         for owed in committed.actions:
             failed = await self._carry_out_one(

@@ -22,7 +22,7 @@ from bot.assistant.base import AssessmentOutcome, Assistant, Classifier, Reply, 
 from bot.assistant.offline import NoClassifier, OfflineAssistant
 from bot.config import Settings
 from bot.errors import StoreError
-from bot.limits import RateLimiter, TokenLedger, midnight
+from bot.quotas import Quotas
 from bot.records import (
     PRIORITY_KINDS,
     Action,
@@ -87,6 +87,12 @@ def turn_note(state: ThreadState, settings: Settings, *, framing: str, now: date
     return " ".join(notes)
 
 
+def has_words(text: str) -> bool:
+    """Whether a message has anything to read: a visible character, not only spaces or format
+    characters (a zero-width space alone is as empty as no text)."""
+    return any(c.isprintable() and not c.isspace() for c in text)
+
+
 def signals_from_screen(result: ScreenResult, text: str = "") -> Signals:
     """The local screen's reading of `text` as policy signals (the assessment is added when it
     is in), with the message's language for the crisis resources."""
@@ -113,17 +119,16 @@ class Turns(Stage):
         *,
         wiring: Wiring,
         delivery: Delivery,
-        ledger: TokenLedger,
+        quotas: Quotas,
         assistant: Assistant,
         classifier: Classifier,
     ) -> None:
         super().__init__(wiring=wiring)
         self._delivery = delivery
-        self._ledger = ledger
+        self._quotas = quotas
         self.assistant = assistant
         self.classifier = classifier
         limits = wiring.settings.limits
-        self._rate = RateLimiter(limits.user_messages_per_minute)
         self._model_calls: contextlib.AbstractAsyncContextManager[object] = (
             asyncio.Semaphore(limits.max_concurrent_model_calls)
             if limits.max_concurrent_model_calls
@@ -175,14 +180,18 @@ class Turns(Stage):
             return await self._commit_and_carry_out(msg, state, settled, base, None, None)
         if base.screen_risk == "none":
             # Someone who may be at risk is always read, however fast they write.
-            pace = self._rate.check(f"{msg.thread.workspace}:{msg.author.id}", now)
+            pace = await self._quotas.pace(f"{msg.thread.workspace}:{msg.author.id}", now)
             if pace != "ok":
                 return await self._slow_down(msg, tell=pace == "slow_down")
+        if not has_words(msg.text):
+            # Nothing to read (an attachment alone, a sticker, a bare mention): saying so is
+            # the whole turn. No model call, no strike, and the thread's state is unchanged.
+            return await self._not_a_turn(msg, notice=notices.NOTHING_TO_READ, why="no_text")
         assistant, classifier = self.assistant, self.classifier
         if await self._over_budget(msg.thread.key, now):
             # Past the day's budget the offline assistant answers; the screen still decides.
             assistant, classifier = self._offline
-            if self._ledger.first_notice(msg.thread.key):
+            if await self._quotas.first_notice(msg.thread.key, now):
                 extra.append(Action(kind="notice", thread=msg.thread, text=notices.BUDGET_REACHED))
         async with self._model_calls:
             return await self._model_turn(
@@ -191,9 +200,12 @@ class Turns(Stage):
 
     async def _slow_down(self, msg: Incoming, *, tell: bool) -> Outcome:
         """A message over the rate limit is not read; the first one in a window says so."""
-        actions = (
-            (Action(kind="notice", thread=msg.thread, text=notices.SLOW_DOWN),) if tell else ()
-        )
+        notice = notices.SLOW_DOWN if tell else None
+        return await self._not_a_turn(msg, notice=notice, why="rate_limited")
+
+    async def _not_a_turn(self, msg: Incoming, *, notice: str | None, why: str) -> Outcome:
+        """Record the event as decided without a turn (`why`), and post `notice` if given."""
+        actions = (Action(kind="notice", thread=msg.thread, text=notice),) if notice else ()
         try:
             committed = await self.store.commit(
                 at=self.clock(),
@@ -202,7 +214,7 @@ class Turns(Stage):
                 actions=actions,
                 audit=(
                     AuditEntry(
-                        kind="rate_limited",
+                        kind=why,
                         actor="bot",
                         thread_key=msg.thread.key,
                         data={"event": msg.event_id, "user": msg.author.id},
@@ -211,17 +223,14 @@ class Turns(Stage):
             )
         except DuplicateEvent:
             return Outcome(verdict="duplicate")
-        metrics.sink().turn(platform=msg.thread.platform, verdict="rate_limited")
-        await self._delivery.carry_out(committed, reply=None, verdict="rate_limited")
-        return Outcome(verdict="rate_limited", actions=committed.actions)
+        metrics.sink().turn(platform=msg.thread.platform, verdict=why)
+        await self._delivery.carry_out(committed, reply=None, verdict=why)
+        return Outcome(verdict=why, actions=committed.actions)
 
     async def _over_budget(self, thread_key: str, now: datetime) -> bool:
-        ledger = self._ledger
-        if not (ledger.thread_limit or ledger.workspace_limit) or not self.assistant.is_model:
+        if not self.assistant.is_model:
             return False
-        if ledger.needs_seed(now):
-            ledger.seed(await self.store.usage(since=midnight(now)), now)
-        return ledger.over(thread_key)
+        return await self._quotas.over_budget(thread_key, now)
 
     async def _model_turn(
         self,
@@ -327,7 +336,7 @@ class Turns(Stage):
                 outcome="ok" if outcome.assessment is not None else "unknown",
             )
         if outcome.usage:
-            self._ledger.add(context.thread.key, outcome.usage)
+            await self._quotas.spend(context.thread.key, outcome.usage, self.clock())
             report_usage("classifier", outcome.usage, self.settings)
         return outcome
 

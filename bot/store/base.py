@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from bot.errors import StoreError
@@ -355,3 +355,40 @@ class SharedStore(Store, Protocol):
 def shared(store: Store) -> SharedStore | None:
     """The store as one several processes share, or None when it serves one process."""
     return store if isinstance(store, SharedStore) else None
+
+
+@runtime_checkable
+class SharedLimits(Protocol):
+    """Limits that several processes count against together, kept by the database.
+
+    PostgreSQL implements it (one row per user's rate window, one per thread's and workspace's
+    day of tokens, each changed by one atomic statement), so N processes allow a user the rate of
+    one. A store without it (SQLite: one process) leaves the counting to the process's memory
+    (`bot.limits`). `bot.quotas` chooses between the two.
+    """
+
+    async def count_message(self, key: str, *, at: datetime, per_minute: int) -> str:
+        """Count one message by `key` in the minute up to `at`: "ok" (counted), "slow_down" (the
+        first refusal in that minute: say so) or "drop" (refused quietly)."""
+        ...
+
+    async def add_tokens(self, *, day: date, thread_key: str, workspace: str, tokens: int) -> None:
+        """Add `tokens` to the day's count of the thread and of its workspace."""
+        ...
+
+    async def tokens_spent(self, *, day: date, thread_key: str, workspace: str) -> tuple[int, int]:
+        """The day's tokens of the thread and of its workspace so far."""
+        ...
+
+    async def first_budget_notice(self, *, day: date, thread_key: str) -> bool:
+        """True exactly once per thread and day, across every process: whether to say so."""
+        ...
+
+    async def prune_limits(self, *, before: datetime) -> int:
+        """Forget rate windows idle since `before` and token counts of days before it."""
+        ...
+
+
+def shared_limits(store: Store) -> SharedLimits | None:
+    """The store as one that keeps limits for several processes, or None (count in memory)."""
+    return store if isinstance(store, SharedLimits) else None

@@ -172,8 +172,8 @@ def _turn(turn: TurnRecord, *, clean: Callable[[str], str]) -> PreparedTurn:
     return PreparedTurn(
         thread_key=turn.thread_key,
         role=turn.role,
-        author_id=turn.author_id,
-        author_name=turn.author_name,
+        author_id=clean(turn.author_id),
+        author_name=clean(turn.author_name),
         when=when,
         at=codec.time_from_json(when),
         event_id=turn.event_id,

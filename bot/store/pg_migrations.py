@@ -249,6 +249,30 @@ MIGRATIONS: tuple[PgMigration, ...] = (
     # the follow-up signals of its thread (count, latest time, last ping); `post` is where the
     # platform shows the case.
     PgMigration(3, "case_lifecycle", _CASE_LIFECYCLE),
+    # Limits every process counts against together (see bot/store/postgres/limits.py): each
+    # user's recent message times, and today's tokens per thread and per workspace. Counters,
+    # not records: nothing here is copied by `store copy`, and old rows are pruned daily.
+    PgMigration(
+        4,
+        "shared_limits",
+        """
+        CREATE TABLE rate_windows (
+            key     TEXT COLLATE "C" PRIMARY KEY,
+            hits    TIMESTAMPTZ[] NOT NULL,
+            told_at TIMESTAMPTZ,
+            verdict TEXT NOT NULL,
+            last_at TIMESTAMPTZ NOT NULL
+        );
+        CREATE INDEX rate_windows_last ON rate_windows (last_at);
+        CREATE TABLE token_budgets (
+            day    DATE NOT NULL,
+            scope  TEXT COLLATE "C" NOT NULL,
+            tokens BIGINT NOT NULL DEFAULT 0,
+            told   BOOLEAN NOT NULL DEFAULT false,
+            PRIMARY KEY (day, scope)
+        );
+        """,
+    ),
 )
 
 _CREATE_TABLE = """

@@ -67,9 +67,13 @@ def iso(moment: datetime | None = None) -> str:
 class FakeHTTPError(Exception):
     """A non-2xx answer: converted to discord.py's exception, or to an HTTP response."""
 
-    def __init__(self, status: int, code: int, message: str) -> None:
+    def __init__(
+        self, status: int, code: int, message: str, *, headers: dict[str, str] | None = None
+    ) -> None:
         super().__init__(message)
         self.status, self.code, self.message = status, code, message
+        #: Response headers (a 429's Retry-After and X-RateLimit-Reset-After).
+        self.headers = dict(headers or {})
 
     def body(self) -> dict[str, Any]:
         """Discord's JSON error body."""
@@ -825,6 +829,8 @@ class FakeDiscord:
                 nonce=None if nonce is None else str(nonce),
             )
             message["allowed_mentions"] = body.get("allowed_mentions")  # for the tests to read
+            if body.get("message_reference"):
+                message["message_reference"] = body["message_reference"]
             self.messages[int(message["id"])] = message
             if nonce is not None:
                 self._nonces[(int(channel["id"]), str(nonce))] = int(message["id"])
@@ -924,7 +930,7 @@ class FakeDiscord:
 
 
 def _exception(error: FakeHTTPError) -> discord.HTTPException:
-    response = _Response(status=error.status, reason="fake")
+    response = _Response(status=error.status, reason="fake", headers=error.headers)
     if error.status == 403:
         return discord.Forbidden(response, error.body())
     if error.status == 404:

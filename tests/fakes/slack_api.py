@@ -10,6 +10,9 @@ and read back by `conversations.replies` (a thread, oldest first) and `conversat
 (top-level messages, newest first) as Slack answers them: paged with `limit` and `cursor`, and
 with `metadata` only when `include_all_metadata` is true. Messages people write arrive as events
 and are unknown here, so a thread's parent is listed only if the bot posted it.
+
+`apps.connections.open` is the one method called with the app-level token (`xapp-`): it answers
+the WebSocket URL of a local Socket Mode server (`socket_url`, see tests/fakes/slack_socket.py).
 """
 
 from __future__ import annotations
@@ -69,6 +72,8 @@ class FakeSlackApi:
         self._ts = 1_700_000_100
         self._runner: web.AppRunner | None = None
         self.base_url = ""
+        #: What apps.connections.open answers (a Socket Mode server's ws:// URL); "" for none.
+        self.socket_url = ""
 
     # --- lifecycle -------------------------------------------------------------------------------
 
@@ -135,7 +140,16 @@ class FakeSlackApi:
             if isinstance(args.get(key), str):
                 args[key] = json.loads(args[key])
         self.calls.append(ApiCall(method, args))
-        if not request.headers.get("Authorization", "").startswith("Bearer xoxb-"):
+        token = request.headers.get("Authorization", "")
+        if method == "apps.connections.open":
+            # The app-level token only; each call is a fresh single-use link, as on Slack.
+            if not token.startswith("Bearer xapp-"):
+                return web.json_response({"ok": False, "error": "invalid_auth"})
+            if not self.socket_url:
+                return web.json_response({"ok": False, "error": "not_allowed_token_type"})
+            ticket = f"{self.socket_url}?ticket={len(self.of(method))}"
+            return web.json_response({"ok": True, "url": ticket})
+        if not token.startswith("Bearer xoxb-"):
             return web.json_response({"ok": False, "error": "not_authed"})
         scripted = self._errors.get(method)
         if scripted:

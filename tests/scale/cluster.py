@@ -122,6 +122,9 @@ class Cluster:
     sweep: float = 1.0
     #: The Messages API to use instead of the offline assistant (a local fake's URL).
     claude_url: str | None = None
+    #: An app-level token: the workers connect over Socket Mode (each opens its own link) and
+    #: listen on no port; the caller waits for their links (tests/fakes/slack_socket.py).
+    app_token: str | None = None
     port: int = field(default_factory=free_port)
     workers: list[Worker] = field(default_factory=list)
 
@@ -151,6 +154,8 @@ class Cluster:
         }
         if self.claude_url is not None:
             env |= {"ANTHROPIC_API_KEY": "test-key", "ANTHROPIC_BASE_URL": self.claude_url}
+        if self.app_token is not None:
+            env["SLACK_APP_TOKEN"] = self.app_token
         for i in range(n):
             stderr = self.tmp / f"worker{len(self.workers)}-{i}.log"
             with stderr.open("wb") as err:
@@ -168,6 +173,8 @@ class Cluster:
                     stderr=err,
                 )
             self.workers.append(Worker(proc, stderr))
+        if self.app_token is not None:
+            return  # Socket Mode: no port to wait for
         deadline = time.monotonic() + within
         while listeners(self.port) < len(self.alive()):
             for w in self.workers:

@@ -228,6 +228,25 @@ async def test_unstorable_text_is_repaired_not_refused(store: AnyStore) -> None:
     assert (await store.recent_turns(REF.key, limit=1))[0].text == "bad ? text"
 
 
+async def test_an_unstorable_name_is_repaired_and_an_unstorable_key_refused(
+    store: AnyStore,
+) -> None:
+    """A turn's author id and name are repaired like its text; a key is refused (StoreError)."""
+    await store.commit(
+        at=T0,
+        event_id="e1",
+        state=None,
+        turns=[turn("hi", author_id="u\udc00", author_name="ev\udc00il")],
+    )
+    (stored,) = await store.recent_turns(REF.key, limit=1)
+    assert stored.author_name == "ev?il" and stored.author_id == "u?"
+    dirty = ThreadRef(platform="discord", workspace="g1", channel="c1", thread="t\udc00")
+    with pytest.raises(StoreError):
+        await store.load_thread(dirty.key)
+    with pytest.raises(StoreError):
+        await store.commit(at=T0, event_id="e2", state=state(dirty))
+
+
 async def test_usage_rows_are_the_turns_that_recorded_usage(store: AnyStore) -> None:
     """usage() lists turns with usage fields, oldest first, from `since`."""
     await store.commit(

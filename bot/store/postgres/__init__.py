@@ -19,6 +19,7 @@ locks (`coordination`, `inbox`, `outbox`).
 | `cases` | the mod log read back; a user's recent locks |
 | `audit` | the audit chain read back and verified (`walk_chain`); the excerpt purge |
 | `stats` | model usage and the CLI's counts |
+| `limits` | the message rate and token budgets every process counts against together |
 | `store` | `PostgresStore`, all of the above together |
 
 Times are timestamptz; JSON is stored as TEXT exactly as written (see pg_migrations), and the chain

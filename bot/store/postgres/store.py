@@ -13,6 +13,7 @@ from bot.store.postgres.cases import PostgresCases
 from bot.store.postgres.commit import PostgresCommit
 from bot.store.postgres.coordination import PostgresCoordination
 from bot.store.postgres.inbox import PostgresInbox
+from bot.store.postgres.limits import PostgresLimits
 from bot.store.postgres.outbox import PostgresOutbox
 from bot.store.postgres.stats import PostgresStats
 from bot.store.postgres.threads import PostgresThreads
@@ -29,5 +30,7 @@ class PostgresStore(
     PostgresCases,
     PostgresAudit,
     PostgresStats,
+    PostgresLimits,
 ):
-    """The Store protocol on an asyncpg pool, safe for several processes on one database."""
+    """The Store protocol on an asyncpg pool, safe for several processes on one database; also
+    SharedStore (leases, claims, thread locks) and SharedLimits (limits across processes)."""

@@ -158,7 +158,9 @@ class SqliteBase:
         run = cast(Callable[[Callable[[], T]], Awaitable[T]], db._execute)
         try:
             return await run(partial(fn, db._conn))
-        except sqlite3.Error as exc:
+        except (sqlite3.Error, UnicodeEncodeError) as exc:
+            # A string UTF-8 cannot hold (a lone surrogate the adapters did not clean) fails the
+            # one operation cleanly, as on PostgreSQL, rather than escaping as a traceback.
             rolled_back = "; nothing was written" if writes else ""
             raise StoreError(f"could not {what}: {exc}{rolled_back}") from exc
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -49,13 +50,14 @@ async def start_bot(
     config: Settings | None = None,
     assistant: Assistant | None = None,
     fake: FakeDiscord | None = None,
+    **service_options: Any,
 ) -> Bot:
     """Log in and connect to the fake Discord; the caller closes with `stop_bot`."""
     monkeypatch.setenv("DISCORD_TOKEN", "fake-token")
     config = config or settings()
     fake = fake or FakeDiscord()
     store = await open_store(str(tmp_path / "bot.db"))
-    service = DiscordService(config, edit_interval=0.0, guild_ready_timeout=0.01)
+    service = DiscordService(config, edit_interval=0.0, guild_ready_timeout=0.01, **service_options)
     fake.attach(service.client)
     runtime = Runtime(
         settings=config,

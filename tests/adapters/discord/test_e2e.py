@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import socket
 from collections import defaultdict
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
@@ -26,6 +27,7 @@ from discord.webhook.async_ import AsyncWebhookAdapter, async_context
 from adapters.discord.service import DiscordService
 from bot.assistant.offline import NoClassifier, OfflineAssistant
 from bot.config import DiscordServer
+from bot.errors import ConfigError
 from bot.runtime import Runtime
 from bot.store import open_store
 from tests.adapters.discord.conftest import settings
@@ -43,6 +45,13 @@ from tests.fakes.discord_fake import (
 )
 
 JSON = {"Content-Type": "application/json"}
+
+
+def free_port() -> int:
+    """A local TCP port nobody listens on."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 class LocalDiscord:
@@ -92,7 +101,9 @@ class LocalDiscord:
             _, data = self.fake.handle(request.method, path, body)
         except FakeHTTPError as exc:
             return web.Response(
-                status=exc.status, body=json.dumps(exc.body()).encode(), headers=JSON
+                status=exc.status,
+                body=json.dumps(exc.body()).encode(),
+                headers={**JSON, **exc.headers},
             )
         if data is None:
             return web.Response(status=204)
@@ -265,4 +276,60 @@ async def test_a_sharded_process_identifies_each_shard_and_serves_its_servers(
         with contextlib.suppress(asyncio.CancelledError):
             await serving
         await store.close()
+    assert service.client.is_closed()
+
+
+async def test_login_retries_an_unreachable_discord_on_fresh_sessions(
+    local: LocalDiscord, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Discord unreachable, then a 503: each retry waits longer and logs in on a new session."""
+    monkeypatch.setenv("DISCORD_TOKEN", "fake-token")
+    live = discord.http.Route.BASE
+    closed = f"http://127.0.0.1:{free_port()}/api/v10"
+    monkeypatch.setattr(discord.http.Route, "BASE", closed)
+    local.fake.fail[("GET", "/users/@me")] = [FakeHTTPError(503, 0, "unavailable")]
+    service = DiscordService(settings(), login_backoff=(0.01, 0.03))
+    pauses: list[float] = []
+    real_sleep = asyncio.sleep
+
+    async def sleep(seconds: float) -> None:
+        if seconds:  # asyncio.sleep is patched for everyone; only the login's pauses count
+            pauses.append(seconds)
+            if len(pauses) == 2:  # Discord is reachable again (and answers 503 once)
+                monkeypatch.setattr(discord.http.Route, "BASE", live)
+        await real_sleep(0)
+
+    monkeypatch.setattr("adapters.discord.client.asyncio.sleep", sleep)
+    try:
+        await service.login()
+        assert service.client.user is not None
+    finally:
+        await service.client.close()
+    assert pauses == [0.01, 0.02, 0.03]  # unreachable, unreachable, 503
+    assert len(local.fake.calls("GET", "/users/@me")) == 2  # the 503, then the login
+
+
+async def test_a_refused_token_stops_serve_with_one_sentence(
+    local: LocalDiscord, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 401 is not retried: serve() ends with a ConfigError naming the token variable."""
+    monkeypatch.setenv("DISCORD_TOKEN", "fake-token")
+    local.fake.fail[("GET", "/users/@me")] = [FakeHTTPError(401, 0, "401: Unauthorized")]
+    store = await open_store(str(tmp_path / "bot.db"))
+    service = DiscordService(settings(), login_backoff=(0.01, 0.03))
+    runtime = Runtime(
+        settings=service.settings,
+        store=store,
+        assistant=OfflineAssistant(),
+        classifier=NoClassifier(),
+        adapters={"discord": service},
+    )
+    try:
+        with pytest.raises(ConfigError) as raised:
+            await service.serve(runtime)
+    finally:
+        await store.close()
+    (problem,) = raised.value.problems
+    assert "DISCORD_TOKEN" in problem
+    assert len(local.fake.calls("GET", "/users/@me")) == 1
     assert service.client.is_closed()

@@ -19,7 +19,7 @@ from adapters.discord.service import DiscordService
 from bot import config as config_mod
 from bot.assistant.offline import NoClassifier, OfflineAssistant
 from bot.config import DiscordServer, DiscordSettings
-from bot.errors import DeliveryError
+from bot.errors import ConfigError, DeliveryError
 from bot.records import Action, Case, ThreadRef
 from bot.runtime import Runtime
 from bot.store import open_store
@@ -265,7 +265,7 @@ async def test_a_hidden_mod_log_is_not_asked_for_again_at_once(shard1: Bot) -> N
 async def test_a_refused_token_stops_a_sharded_client_cleanly(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """`serve` with a bad token raises discord.py's LoginFailure, and the client is closed."""
+    """`serve` with a bad token ends in a ConfigError naming it, and the client is closed."""
     monkeypatch.setenv("DISCORD_TOKEN", "fake-token")
     fake = FakeDiscord()
     fake.fail[("GET", "/users/@me")] = [FakeHTTPError(401, 0, "401: Unauthorized")]
@@ -281,7 +281,7 @@ async def test_a_refused_token_stops_a_sharded_client_cleanly(
         adapters={"discord": service},
     )
     try:
-        with pytest.raises(discord.LoginFailure):
+        with pytest.raises(ConfigError, match="DISCORD_TOKEN"):
             await service.serve(runtime)
         assert service.client.is_closed()
     finally:

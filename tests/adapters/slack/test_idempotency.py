@@ -8,6 +8,7 @@ real SlackService against the fake Web API; a "restart" is a second service on t
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -16,7 +17,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 
-from adapters.slack import render
+from adapters.slack import SlackService, make_client, render
 from adapters.slack.delivery import ACTION_EVENT
 from bot.assistant.offline import OfflineAssistant
 from bot.errors import DeliveryError
@@ -24,6 +25,7 @@ from bot.records import Action, Case, ThreadRef
 from bot.store.base import Store
 from tests.adapters.slack.conftest import MOD_LOG, PIPE_BOMB, Harness, settings
 from tests.fakes.slack_api import TEAM, FakeSlackApi
+from tests.fakes.slack_events import SECRET
 
 THREAD = ThreadRef(platform="slack", workspace=TEAM, channel="C1", thread="1700000000.000100")
 LOCKED = "This thread has been closed"
@@ -243,3 +245,154 @@ async def test_the_runtime_retrying_a_lost_lock_answer_posts_the_notice_once(
     assert await store.owed_actions() == []
     threads = await store.threads(platform="slack", limit=5)
     assert len(threads) == 1 and threads[0].status == "locked"
+
+
+class DroppingApi(FakeSlackApi):
+    """Chosen calls (by method, 1-based count) are taken, then their connection is cut before
+    the answer: the client sees the server disconnect, as when a proxy or Slack's edge drops it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.drop: dict[str, set[int]] = {}
+        self._counts: dict[str, int] = {}
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        method = request.match_info["method"]
+        response = await super()._handle(request)
+        self._counts[method] = self._counts.get(method, 0) + 1
+        if self._counts[method] in self.drop.get(method, set()) and request.transport:
+            request.transport.close()
+        return response
+
+
+@pytest.fixture
+async def dropping() -> AsyncIterator[DroppingApi]:
+    """The dropping fake Web API, listening."""
+    fake = DroppingApi()
+    await fake.start()
+    yield fake
+    await fake.close()
+
+
+async def test_a_post_whose_connection_dropped_is_not_sent_again_by_the_sdk(
+    dropping: DroppingApi, store: Store
+) -> None:
+    """Slack took the post and the connection dropped: the SDK does not re-send it; the
+    adapter's retry finds its mark and posts nothing more."""
+    dropping.drop["chat.postMessage"] = {1}
+    slack = harness(dropping, store)
+    with pytest.raises(DeliveryError):
+        await slack.service.perform(notice(), key="tk-20")
+    assert len(dropping.of("chat.postMessage")) == 1  # not re-sent by the SDK's retry handler
+    await slack.service.perform(notice(), key="tk-20", retry=True)
+    assert marks(dropping, "C1") == [("tk-20", 1)]
+
+
+async def test_a_read_or_a_reaction_whose_connection_dropped_is_sent_again(
+    dropping: DroppingApi, store: Store
+) -> None:
+    """Calls that are safe to repeat keep the SDK's retry: the lock reaction still lands."""
+    dropping.drop["reactions.add"] = {1}
+    dropping.drop["conversations.replies"] = {1}
+    slack = harness(dropping, store)
+    lock = Action(kind="lock", thread=THREAD, text="This thread has been closed.")
+    await slack.service.perform(lock, key="tk-21", retry=True)
+    assert len(dropping.of("reactions.add")) == 2
+    assert len(dropping.of("conversations.replies")) == 2
+    assert marks(dropping, "C1") == [("tk-21", 1)]
+
+
+async def test_a_case_far_back_in_a_busy_mod_log_is_still_found(
+    losing: LosingApi, store: Store
+) -> None:
+    """The case's post is 450 top-level messages back: the lookup pages to it and posts nothing."""
+    case_action = Action(kind="case", thread=THREAD, case=7)
+    losing.taken_then_lost.add(1)
+    slack = harness(losing, store)
+    with pytest.raises(DeliveryError):
+        await slack.service.perform(case_action, key="tk-30", case=a_case())
+    for n in range(450):  # moderators and other bots talk in the mod log meanwhile
+        ts = losing.next_ts()
+        losing.timeline[ts] = {
+            "ts": ts,
+            "channel": MOD_LOG,
+            "thread_ts": None,
+            "text": f"chatter {n}",
+            "blocks": None,
+            "metadata": None,
+        }
+    await slack.service.perform(case_action, key="tk-30", case=a_case(), retry=True)
+    assert [m for m in marks_or_none(losing, MOD_LOG) if m] == [("tk-30", 1)]
+    assert len(losing.of("conversations.history")) == 3  # 200, 200, then the page holding it
+
+
+def marks_or_none(api: FakeSlackApi, channel: str) -> list[tuple[str, int] | None]:
+    """The (key, piece) of each message in `channel`, None for one without a mark."""
+    return [
+        (m["metadata"]["event_payload"]["key"], m["metadata"]["event_payload"]["piece"])
+        if m["metadata"]
+        else None
+        for m in in_channel(api, channel)
+    ]
+
+
+def test_a_rate_limited_answer_carries_its_retry_after() -> None:
+    """A Web API 429's Retry-After reaches the core's DeliveryError, so the outbox waits it out."""
+    from slack_sdk.errors import SlackApiError
+    from slack_sdk.web.async_slack_response import AsyncSlackResponse
+
+    from adapters.slack.client import delivery_error, make_client
+
+    response = AsyncSlackResponse(
+        client=make_client("xoxb-x"),
+        http_verb="POST",
+        api_url="https://slack.com/api/chat.postMessage",
+        req_args={},
+        data={"ok": False, "error": "ratelimited"},
+        headers={"Retry-After": "7"},
+        status_code=429,
+    )
+    error = delivery_error(SlackApiError("ratelimited", response), what="chat.postMessage")
+    assert error.retryable and error.retry_after == 7.0
+
+
+class SlowApi(FakeSlackApi):
+    """Takes chosen chat.postMessage calls (1-based) at once and answers them `delay` s later."""
+
+    def __init__(self, delay: float) -> None:
+        super().__init__()
+        self.delay = delay
+        self.slow: set[int] = set()
+        self._posts = 0
+
+    async def _handle(self, request: web.Request) -> web.Response:
+        response = await super()._handle(request)
+        if request.match_info["method"] == "chat.postMessage":
+            self._posts += 1
+            if self._posts in self.slow:
+                await asyncio.sleep(self.delay)
+        return response
+
+
+async def test_a_multi_piece_notice_whose_first_post_timed_out_is_completed_once(
+    store: Store,
+) -> None:
+    """Piece 1 is taken but its answer comes after the client's timeout: the retry finds piece 1
+    by its mark and posts piece 2 only."""
+    api = SlowApi(delay=1.5)
+    await api.start()
+    try:
+        service = SlackService(
+            settings=settings(),
+            client=make_client("xoxb-test-token", base_url=api.base_url, timeout=1),
+            signing_secret=SECRET,
+        )
+        long = "\n\n".join(f"Paragraph {i}: " + " ".join(["word"] * 150) for i in range(10))
+        api.slow.add(1)
+        with pytest.raises(DeliveryError, match="TimeoutError"):
+            await service.perform(notice(long), key="tk-40")
+        assert len(api.of("chat.postMessage")) == 1
+        await service.perform(notice(long), key="tk-40", retry=True)
+        assert marks(api, "C1") == [("tk-40", 1), ("tk-40", 2)]
+    finally:
+        await api.close()
