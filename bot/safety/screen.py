@@ -179,21 +179,32 @@ class Screen:
         if score.others >= self.settings.others_threshold:
             model_hits.append(MODEL_OTHERS)
         overruled: list[str] = []
-        if model_hits and not (self_hits or others_hits):
+        if model_hits and short and not (self_hits or others_hits):
             # On a short message, a phrase the rules know to be figurative, technical, negated
             # or about the chat itself ("kill myself laughing", "I'm not suicidal", "I don't
-            # want to talk anymore"), or abuse aimed at the bot ("you worthless piece of shit"),
-            # outweighs the scorer; a long post is the scorer's to read.
-            against = vetoes + end_named + [name for name, _ in abuse_hits]
-            if against and short:
-                overruled = [f"model.overruled_by:{name}" for name in against]
-                model_hits = []
+            # want to talk anymore") outweighs the scorer; a long post is the scorer's to read.
+            # Abuse aimed at the bot ("you worthless piece of shit") is not the writer at risk,
+            # but it may well come with a threat to others: it overrules risk to self only.
+            against = {
+                MODEL_SELF: vetoes + end_named + [name for name, _ in abuse_hits],
+                MODEL_OTHERS: vetoes + end_named,
+            }
+            for hit in list(model_hits):
+                if against[hit]:
+                    model_hits.remove(hit)
+                    overruled += [f"model.overruled_by:{name}" for name in against[hit]]
+            overruled = list(dict.fromkeys(overruled))
 
         risk: Risk = "none"
         if self_hits or others_hits:
             risk = "self" if self_hits else "others"
         elif model_hits:
-            risk = "self" if score.self_harm >= score.others else "others"
+            risk = (
+                "self"
+                if model_hits == [MODEL_SELF]
+                or (len(model_hits) == 2 and score.self_harm >= score.others)
+                else "others"
+            )
         # Risk wins: "I want to end it all" must never read as a request to close the thread.
         end_hits = [] if risk != "none" else end_named
         affirmative, negative = _short_answer(texts[0][0])
