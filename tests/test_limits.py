@@ -204,3 +204,12 @@ async def test_no_budget_counts_no_tokens(tmp_path: Path) -> None:
         assert await budgeted.over_budget("p:w:c:t1", T0)
     finally:
         await store.close()
+
+
+def test_a_new_user_past_a_thousand_active_is_limited() -> None:
+    """The old pruning dropped a new user's empty window before counting into it: past 1,024
+    active users, a newcomer was never limited at all."""
+    r = RateLimiter(2)
+    for i in range(2_000):
+        r.check(f"u{i}", T0)
+    assert [r.check("newcomer", T0) for _ in range(4)] == ["ok", "ok", "slow_down", "drop"]
