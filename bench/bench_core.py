@@ -462,14 +462,16 @@ async def growth(tmp: Path, *, quick: bool) -> list[Row]:
 async def store_calls(tmp: Path, *, threads: int) -> list[Row]:
     """Store calls and writes per turn, counted by a Store around the real SQLite one.
 
-    `threads` opening turns (a mention that starts a thread), then one benign follow-up in each:
-    the common turn. A write is one transaction of its own (bench/counting_store.WRITES).
+    `threads` opening turns (a mention that starts a thread), then one benign follow-up in each
+    (the common turn, which the targets are for), then one harmful request in each (a redirect
+    and a strike: shown for comparison). A write is one transaction of its own
+    (bench/counting_store.WRITES).
     """
     store = CountingStore(await open_store(str(tmp / "calls.db")))
     platform = Stopwatch()
     runtime = await runtime_on(store, platform)
 
-    async def phase(opens: bool, first: int) -> Counter[str]:
+    async def phase(text: str, opens: bool, first: int) -> Counter[str]:
         before = store.snapshot()
         for t in range(threads):
             await runtime.handle(
@@ -477,7 +479,7 @@ async def store_calls(tmp: Path, *, threads: int) -> list[Row]:
                     event_id=f"k{first + t}",
                     thread=ref(t),
                     author=Author(id=f"u{t}", name="u"),
-                    text=TEXTS[0] if opens else TEXTS[1],
+                    text=text,
                     at=runtime.clock(),
                     opens_thread=opens,
                 )
@@ -487,12 +489,17 @@ async def store_calls(tmp: Path, *, threads: int) -> list[Row]:
         return store.snapshot() - before
 
     replies_before = platform.replies
-    opening = await phase(True, 0)
-    follow = await phase(False, threads)
+    opening = await phase(TEXTS[0], True, 0)
+    follow = await phase(TEXTS[1], False, threads)
     replied = platform.replies - replies_before
+    harmful = await phase(TEXTS[2], False, 2 * threads)
     await store.close()
     rows: list[Row] = []
-    for what, counts in (("opening turn", opening), ("follow-up turn", follow)):
+    for what, counts, targeted in (
+        ("opening turn", opening, False),
+        ("follow-up turn", follow, True),
+        ("harmful follow-up", harmful, False),
+    ):
         calls = sum(counts.values()) / threads
         writes = sum(v for k, v in counts.items() if k in WRITES) / threads
         detail = ", ".join(f"{k} {v / threads:g}" for k, v in sorted(counts.items()))
@@ -500,16 +507,21 @@ async def store_calls(tmp: Path, *, threads: int) -> list[Row]:
             (
                 f"store calls per {what} ({detail})",
                 f"{calls:.2f}",
-                "<= 3" if what == "follow-up turn" else "",
-                ok(calls <= 3) if what == "follow-up turn" else "",
+                "<= 3" if targeted else "",
+                ok(calls <= 3) if targeted else "",
             )
         )
         rows.append(
-            (f"store writes (commits) per {what}", f"{writes:.2f}", "<= 2", ok(writes <= 2))
+            (
+                f"store writes (commits) per {what}",
+                f"{writes:.2f}",
+                "<= 2" if what != "harmful follow-up" else "",
+                ok(writes <= 2) if what != "harmful follow-up" else "",
+            )
         )
     rows.append(
         (
-            f"... turns that replied (of {2 * threads})",
+            f"... benign turns that replied (of {2 * threads})",
             str(replied),
             str(2 * threads),
             ok(replied == 2 * threads),
