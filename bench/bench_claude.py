@@ -63,8 +63,11 @@ class FirstChunk:
     def __init__(self) -> None:
         self.first: float | None = None
 
-    async def perform(self, action: Action, *, key: str, case: Case | None = None) -> None:
+    async def perform(
+        self, action: Action, *, key: str, case: Case | None = None, retry: bool = False
+    ) -> str | None:
         """Nothing to show."""
+        return None
 
     async def stream_reply(self, thread: ThreadRef, chunks: AsyncIterator[str], *, key: str) -> str:
         """Note the first chunk's time."""
@@ -208,7 +211,7 @@ async def caching(fake: FakeMessagesAPI, *, cached: bool) -> list[Any]:
 def cost(usages: list[Any], model: str) -> float:
     """Dollars, by the default price table."""
     p = DEFAULT_PRICES[model]
-    return (
+    return float(
         sum(
             u.input_tokens * p.input
             + u.output_tokens * p.output

@@ -32,7 +32,7 @@ import statistics
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -140,7 +140,7 @@ def curve(rows: Sequence[Row], scores: Sequence[RiskScore], label: str) -> None:
         print(f"{t:>9.2f}  {hit:.3f}   {fa:.3f}")
 
 
-def table(title: str, rows: Sequence[Row], readings: dict[str, Sequence[bool]], by: str) -> None:
+def table(title: str, rows: Sequence[Row], readings: Mapping[str, Sequence[bool]], by: str) -> None:
     """Per-group recall and false alarms for each reading (rules, scorer, combined)."""
     tallies = {name: Tally() for name in readings}
     for i, row in enumerate(rows):

@@ -1,7 +1,9 @@
 """Every benchmark in one run, one table: the screen on the eval file, Claude's latency and caching
-against the fake, and the core's overhead, concurrency, memory, growth, recovery and startup.
+against the fake, and the core's overhead, concurrency, memory, growth, recovery, store calls per
+turn, CLI start-up and the rate limiter at many users (bench_core, with bench_startup and
+bench_limits). bench_scale (PostgreSQL, several processes) and bench_ops run apart.
 
-Run: .venv/bin/python bench/run_all.py   (about two minutes on the 2-core machine)
+Run: .venv/bin/python bench/run_all.py   (about three minutes on the 2-core machine)
 """
 
 from __future__ import annotations

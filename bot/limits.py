@@ -8,7 +8,7 @@ calls finish. The clock is passed in, so replays and tests control time.
 from __future__ import annotations
 
 import logging
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,23 +21,37 @@ WINDOW = timedelta(minutes=1)
 
 
 class RateLimiter:
-    """A sliding one-minute window of messages per key (a user in a workspace)."""
+    """A sliding one-minute window of messages per key (a user in a workspace).
+
+    A check costs the same with ten users active or a hundred thousand: the keys are kept in the
+    order of their last counted message (an OrderedDict, moved to the end on each), so the ones
+    idle for a whole window are all at the front, and each check forgets those, and only those.
+    Every key is forgotten once per time it was counted, so the pruning is O(1) per check
+    amortised, and memory holds the users of the last minute, no more.
+    """
 
     def __init__(self, per_minute: int) -> None:
         self.per_minute = per_minute
-        self._hits: dict[str, deque[datetime]] = {}
+        self._hits: OrderedDict[str, deque[datetime]] = OrderedDict()
         self._told: dict[str, datetime] = {}
+
+    def __len__(self) -> int:
+        """How many keys are held (the users of about the last window)."""
+        return len(self._hits)
 
     def check(self, key: str, now: datetime) -> str:
         """ "ok" (and counted), "slow_down" (first refusal in this window: say so) or "drop"."""
         if self.per_minute <= 0:
             return "ok"
-        hits = self._hits.setdefault(key, deque())
+        self._forget_idle(now)
+        hits = self._hits.get(key)
+        if hits is None:
+            hits = self._hits[key] = deque()
         while hits and now - hits[0] >= WINDOW:
             hits.popleft()
-        self._prune(now)
         if len(hits) < self.per_minute:
             hits.append(now)
+            self._hits.move_to_end(key)
             return "ok"
         told = self._told.get(key)
         if told is not None and now - told < WINDOW:
@@ -45,12 +59,19 @@ class RateLimiter:
         self._told[key] = now
         return "slow_down"
 
-    def _prune(self, now: datetime) -> None:
-        # Keep memory proportional to active users: forget keys idle for a whole window.
-        if len(self._hits) > 1024:
-            for key in [k for k, h in self._hits.items() if not h or now - h[-1] >= WINDOW]:
-                self._hits.pop(key, None)
-                self._told.pop(key, None)
+    def _forget_idle(self, now: datetime) -> None:
+        """Drop the keys whose last counted message is a window old (all at the front).
+
+        A clock that steps back (a replay, a corrected system clock) leaves a newer key in front
+        of an older one; the older is then forgotten a little late, never early.
+        """
+        hits = self._hits
+        while hits:
+            key, first = next(iter(hits.items()))
+            if first and now - first[-1] < WINDOW:
+                return
+            del hits[key]
+            self._told.pop(key, None)
 
 
 def weigh(usage: Mapping[str, Any]) -> int:

@@ -87,12 +87,17 @@ class Quotas:
         )
 
     async def spend(self, thread_key: str, usage: Mapping[str, Any], now: datetime) -> None:
-        """Count one finished model call against the thread's and its workspace's day."""
+        """Count one finished model call against the thread's and its workspace's day.
+
+        Without a budget nothing reads the counts, and nothing would ever clear them (the day's
+        totals are reset when a budget check reads them back): counting then would hold a total
+        for every thread the process ever served.
+        """
+        if not self.budgets:
+            return
         shared = self._shared()
         if shared is None:
             self._ledger.add(thread_key, usage)
-            return
-        if not self.budgets:
             return
         try:
             await shared.add_tokens(

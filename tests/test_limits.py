@@ -127,3 +127,89 @@ async def test_model_calls_are_capped(tmp_path: Path) -> None:
         assert await first == "reply" and await second == "reply"
     finally:
         await h.store.close()
+
+
+def test_rate_limiter_at_many_users_still_limits_each() -> None:
+    """With 50,000 users active, each one's window is still their own, and still counted."""
+    r = RateLimiter(2)
+    users = [f"u{i}" for i in range(50_000)]
+    at = [T0 + timedelta(microseconds=i) for i in range(len(users))]
+    assert all(r.check(u, t) == "ok" for u, t in zip(users, at, strict=True))
+    second = T0 + timedelta(seconds=20)
+    assert all(r.check(u, second + (t - T0)) == "ok" for u, t in zip(users, at, strict=True))
+    later = T0 + timedelta(seconds=30)
+    assert [r.check(u, later) for u in users[:3]] == ["slow_down"] * 3
+    assert [r.check(u, later) for u in users[:3]] == ["drop"] * 3
+    assert len(r) == 50_000
+    # A minute after a user's first message, one of their two is free again; not before.
+    free = T0 + timedelta(minutes=1, microseconds=10)
+    assert r.check("u5", free) == "ok"
+    assert r.check("u5", free) == "slow_down"
+    assert r.check("u40000", free) == "slow_down"
+
+
+def test_rate_limiter_forgets_users_idle_for_a_window() -> None:
+    """Memory holds the last minute's users: the idle are forgotten, the active kept."""
+    r = RateLimiter(3)
+    for i in range(20_000):
+        r.check(f"u{i}", T0 + timedelta(milliseconds=i))  # the last one at T0 + 20 s
+    r.check("steady", T0 + timedelta(seconds=50))
+    assert len(r) == 20_001
+    # At T0 + 70 s the first 10,000 (last seen before T0 + 10 s) are a window old.
+    assert r.check("steady", T0 + timedelta(seconds=70)) == "ok"
+    assert 9_990 <= len(r) <= 10_001
+    assert r.check("steady", T0 + timedelta(seconds=200)) == "ok"
+    assert len(r) == 1
+    # A forgotten user starts a fresh window (they were not refused before either).
+    assert r.check("u0", T0 + timedelta(seconds=200)) == "ok"
+
+
+def test_a_refused_user_is_not_forgotten_while_refused() -> None:
+    """Refusals do not extend the window, but the user's counted messages keep them held."""
+    r = RateLimiter(1)
+    assert r.check("u", T0) == "ok"
+    assert r.check("u", T0 + timedelta(seconds=10)) == "slow_down"
+    assert r.check("other", T0 + timedelta(seconds=59)) == "ok"
+    assert r.check("u", T0 + timedelta(seconds=59)) == "drop"
+    assert r.check("u", T0 + timedelta(seconds=60)) == "ok"  # the window moved on
+
+
+def test_rate_limiter_with_a_clock_stepping_back_forgets_late_not_early() -> None:
+    """A replayed or corrected clock never frees a user before their window has passed."""
+    r = RateLimiter(1)
+    assert r.check("late", T0 + timedelta(seconds=30)) == "ok"
+    assert r.check("early", T0) == "ok"  # the clock stepped back 30 s
+    assert r.check("early", T0 + timedelta(seconds=45)) == "slow_down"
+    assert r.check("late", T0 + timedelta(seconds=80)) == "slow_down"
+    assert r.check("late", T0 + timedelta(seconds=90)) == "ok"
+
+
+async def test_no_budget_counts_no_tokens(tmp_path: Path) -> None:
+    """Without a token budget the per-process ledger holds nothing (it would never be cleared)."""
+    from bot.quotas import Quotas
+
+    store = await open_store(str(tmp_path / "q.db"))
+    try:
+        off = LimitSettings(thread_tokens_per_day=0, workspace_tokens_per_day=0)
+        quotas = Quotas(limits=off, store=lambda: store)
+        for i in range(100):
+            await quotas.spend(f"p:w:c:t{i}", {"input_tokens": 10}, T0)
+        assert quotas._ledger.threads == {}
+        budgeted = Quotas(
+            limits=LimitSettings(thread_tokens_per_day=1000, workspace_tokens_per_day=0),
+            store=lambda: store,
+        )
+        assert not await budgeted.over_budget("p:w:c:t1", T0)
+        await budgeted.spend("p:w:c:t1", {"input_tokens": 1000}, T0)
+        assert await budgeted.over_budget("p:w:c:t1", T0)
+    finally:
+        await store.close()
+
+
+def test_a_new_user_past_a_thousand_active_is_limited() -> None:
+    """The old pruning dropped a new user's empty window before counting into it: past 1,024
+    active users, a newcomer was never limited at all."""
+    r = RateLimiter(2)
+    for i in range(2_000):
+        r.check(f"u{i}", T0)
+    assert [r.check("newcomer", T0) for _ in range(4)] == ["ok", "ok", "slow_down", "drop"]

@@ -6,12 +6,15 @@ live by group: `run` (run, console), `replay` (replay, replay --compare), `audit
 audit export), `store` (store copy, purge), `reports` (stats, cases, report, export-user),
 `crisis` (crisis-lines); `common` holds what they share. `bot/__main__.py` is the entry point
 that calls `main`.
+
+A command's module is imported when that command runs, not before: `check-config` must not pay
+for asyncio, the store and its drivers, and `replay` must not pay for the services (a person
+runs these by hand and in CI, where start-up time is most of their time).
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import logging
 import os
 import sys
@@ -20,11 +23,6 @@ from datetime import date
 
 from bot import config as config_mod
 from bot.cli import bars, crisis, logs
-from bot.cli.audit import _audit_export, _audit_verify
-from bot.cli.replay import _compare, _replay
-from bot.cli.reports import _cases, _export_user, _report, _stats
-from bot.cli.run import _console, _run_until_stopped, _services
-from bot.cli.store import _purge, _store_copy
 from bot.errors import ConfigError, ReplayError, ThreadkeeperError
 from bot.records import CASE_KINDS
 
@@ -162,44 +160,7 @@ def _main(argv: Sequence[str] | None) -> int:
                 )
             )
             return 0
-        settings = config_mod.load(getattr(args, "config", None))
-        grace = settings.limits.shutdown_grace.total_seconds()
-        if command in ("run", "console"):
-            crisis.warn_if_stale(settings)
-        store_path = getattr(args, "store", None)
-        if command == "run" and (settings.discord or settings.slack):
-            return _run_until_stopped(
-                lambda life: _services(settings, store_path, life), grace=grace
-            )
-        if command in ("run", "console"):
-            return _run_until_stopped(
-                lambda life: _console(settings, store_path, life), grace=grace
-            )
-        if command == "replay" and args.compare:
-            other = config_mod.load(args.compare)
-            return asyncio.run(_compare(settings, other, args.file))
-        if command == "replay":
-            return asyncio.run(_replay(settings, args.file, args.store))
-        if command == "store":
-            if getattr(args, "store_command", None) == "copy":
-                return asyncio.run(_store_copy(args.source, args.target))
-            _parser().parse_args(["store", "--help"])
-        if command == "report":
-            return asyncio.run(_report(settings, args))
-        if command == "cases":
-            return asyncio.run(_cases(settings, args))
-        if command == "export-user":
-            return asyncio.run(_export_user(settings, args))
-        if command == "purge":
-            return asyncio.run(_purge(settings, args))
-        if command == "stats":
-            return asyncio.run(_stats(settings, args))
-        if command == "audit":
-            if args.audit_command == "verify":
-                return asyncio.run(_audit_verify(settings, args.store))
-            if args.audit_command == "export":
-                return asyncio.run(_audit_export(settings, args))
-            _parser().parse_args(["audit", "--help"])
+        return _command(command, args)
     except ConfigError as exc:
         for problem in exc.problems:
             print(f"config error: {problem}", file=sys.stderr)
@@ -210,4 +171,50 @@ def _main(argv: Sequence[str] | None) -> int:
     except ThreadkeeperError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+
+
+def _command(command: str, args: argparse.Namespace) -> int:
+    """Every command that runs the core or opens a store; its module is imported here, for it."""
+    import asyncio
+
+    settings = config_mod.load(getattr(args, "config", None))
+    grace = settings.limits.shutdown_grace.total_seconds()
+    store_path = getattr(args, "store", None)
+    if command in ("run", "console"):
+        from bot.cli.run import _console, _run_until_stopped, _services
+
+        crisis.warn_if_stale(settings)
+        if command == "run" and (settings.discord or settings.slack):
+            return _run_until_stopped(
+                lambda life: _services(settings, store_path, life), grace=grace
+            )
+        return _run_until_stopped(lambda life: _console(settings, store_path, life), grace=grace)
+    if command == "replay":
+        from bot.cli.replay import _compare, _replay
+
+        if args.compare:
+            other = config_mod.load(args.compare)
+            return asyncio.run(_compare(settings, other, args.file))
+        return asyncio.run(_replay(settings, args.file, args.store))
+    if command in ("store", "purge"):
+        from bot.cli.store import _purge, _store_copy
+
+        if command == "purge":
+            return asyncio.run(_purge(settings, args))
+        if getattr(args, "store_command", None) == "copy":
+            return asyncio.run(_store_copy(args.source, args.target))
+        _parser().parse_args(["store", "--help"])
+    if command in ("report", "cases", "export-user", "stats"):
+        from bot.cli.reports import _cases, _export_user, _report, _stats
+
+        run = {"report": _report, "cases": _cases, "export-user": _export_user, "stats": _stats}
+        return asyncio.run(run[command](settings, args))
+    if command == "audit":
+        from bot.cli.audit import _audit_export, _audit_verify
+
+        if args.audit_command == "verify":
+            return asyncio.run(_audit_verify(settings, args.store))
+        if args.audit_command == "export":
+            return asyncio.run(_audit_export(settings, args))
+        _parser().parse_args(["audit", "--help"])
     return 0

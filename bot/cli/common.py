@@ -5,9 +5,12 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bot.errors import ConfigError
-from bot.store.base import Store
+
+if TYPE_CHECKING:
+    from bot.store.base import Store
 
 log = logging.getLogger(__name__)
 
