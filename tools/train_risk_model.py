@@ -106,11 +106,20 @@ class Features:
 
 
 def fit(x: Any, y: Sequence[int], w: Sequence[float], *, c: float = C) -> Any:
-    """One multinomial logistic regression (deterministic: lbfgs, one thread)."""
+    """One multinomial logistic regression, on one thread.
+
+    scikit-learn sums the loss's gradient over OpenMP threads, and BLAS may use several too: the
+    order of those sums changes with the thread count and the scheduling, lbfgs stops on a
+    tolerance, and two runs then end at weights that differ in the third decimal (seen here:
+    two rebuilds on a 2-core machine disagreed with each other). One thread makes a rebuild
+    repeat bit for bit on the same libraries and CPU.
+    """
     from sklearn.linear_model import LogisticRegression
+    from threadpoolctl import threadpool_limits
 
     model = LogisticRegression(C=c, max_iter=400, tol=1e-5, random_state=SEED)
-    model.fit(x, y, sample_weight=w)
+    with threadpool_limits(limits=1):
+        model.fit(x, y, sample_weight=w)
     return model
 
 
