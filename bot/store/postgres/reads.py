@@ -23,7 +23,9 @@ from bot.store.rows import Row, thread_state_from_text, turn_from_row
 log = logging.getLogger(__name__)
 
 
-def pending_from_json(thread_key: str, event_id: str, text: str | None) -> tuple[AcceptedEvent, ...] | None:
+def pending_from_json(
+    thread_key: str, event_id: str, text: str | None
+) -> tuple[AcceptedEvent, ...] | None:
     """The pending messages TURN_READS aggregated as JSON; None when `event_id` is not one."""
     if text is None:
         return None
