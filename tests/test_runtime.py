@@ -351,12 +351,14 @@ async def test_reply_generation_stops_when_the_turn_fails(store: Store) -> None:
     h.assistant = ScriptedAssistant(lambda ctx: ScriptedReply(["x"], gate=gate))
     h.runtime = h.make_runtime()
 
-    async def failing_locks(**kw: object) -> int:
+    # The read between the assessment and the decision: a turn at risk looks up the thread's
+    # open priority case (the locks and the history come with the turn's first read).
+    async def failing_cases(**kw: object) -> list[object]:
         raise RuntimeError("store down")
 
-    h.store.recent_locks = failing_locks  # type: ignore[method-assign]
+    h.store.cases = failing_cases  # type: ignore[method-assign,assignment]
     with pytest.raises(RuntimeError):
-        await h.say("more")
+        await h.say("i want to kill myself")
     assert h.assistant.replies[-1].cancelled
 
 
@@ -387,8 +389,8 @@ async def test_shutdown_gives_up_after_the_grace(store: Store) -> None:
     with pytest.raises(asyncio.CancelledError):
         await turn
     assert h.assistant.replies[0].cancelled  # the paid generation stopped with it
-    # Nothing half-committed: the thread is known (so follow-ups wait), but holds no turn.
-    state = await store.load_thread(ref().key)
-    assert state is not None and state.turns == 0
+    # Nothing half-committed: the thread it opened is recorded only with its first decision
+    # (until then its inbox row, on the adapters' way in, says it is about to be hosted).
+    assert await store.load_thread(ref().key) is None
     assert await store.recent_turns(ref().key, limit=10) == []
     assert await store.owed_actions() == []

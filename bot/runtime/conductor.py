@@ -177,16 +177,17 @@ class Runtime:
         # Claimed before the first await, so copies delivered at the same moment wait for nothing.
         self._inflight.add(event.event_id)
         try:
-            if isinstance(event, Incoming) and self._inbox.holds(event.event_id):
-                return await self._inbox.accepted_turn(event)
+            if isinstance(event, Incoming):
+                if self._inbox.holds(event.event_id):
+                    return await self._inbox.accepted_turn(event)
+                if event.author.is_bot:
+                    return Outcome(verdict="not_a_turn")
+                # Whether it was decided already is part of the turn's one read, in the lane.
+                async with await self._lanes(event.thread.key):
+                    return await self._turns.turn(event)
             if await self.store.event_seen(event.event_id):
                 log.debug("dropping redelivered event %s", event.event_id)
                 return Outcome(verdict="duplicate")
-            if isinstance(event, Incoming):
-                if event.author.is_bot:
-                    return Outcome(verdict="not_a_turn")
-                async with await self._lanes(event.thread.key):
-                    return await self._turns.turn(event)
             if isinstance(event, EndConfirmation):
                 async with await self._lanes(event.thread.key):
                     return await self._requests.confirmation(event)

@@ -23,7 +23,7 @@ from bot.runtime.delivery import Delivery
 from bot.runtime.lanes import Lanes
 from bot.runtime.turn import Turns
 from bot.runtime.wiring import HANDLING, RECOVER_BATCH, Outcome, Stage, Wiring
-from bot.store.base import AcceptedEvent, SharedStore
+from bot.store.base import AcceptedEvent, SharedStore, TurnReads
 from bot.store.codec import incoming_from_json, incoming_to_json
 
 log = logging.getLogger(__name__)
@@ -134,7 +134,9 @@ class Inbox(Stage):
         """
         try:
             async with await self._lanes(msg.thread.key):
-                pending = await self.store.pending_in_thread(msg.thread.key, msg.event_id)
+                # The thread's pending messages come with the turn's reads, in one store call.
+                reads = await self._turns.read(msg, pending=True)
+                pending = reads.pending
                 if pending is None:
                     # Decided already: by the thread's next message, here or elsewhere. (A
                     # redelivery accepted during that decision's commit may have left a row.)
@@ -142,7 +144,8 @@ class Inbox(Stage):
                     return Outcome(verdict="duplicate")
                 for earlier in pending[:-1]:
                     await self._drain(earlier.event_id, earlier.payload)
-                return await self._decide_accepted(msg)
+                # After earlier messages were decided, the thread has changed: read it again.
+                return await self._decide_accepted(msg, reads if len(pending) == 1 else None)
         except StoreError as exc:
             await self._tell_failed_once(msg, exc)
             raise
@@ -185,12 +188,17 @@ class Inbox(Stage):
             with contextlib.suppress(StoreError):
                 await self.store.forget_event(event_id)
 
-    async def _decide_accepted(self, msg: Incoming) -> Outcome:
-        """The turn of an accepted message (lane held); its inbox row goes with the decision."""
+    async def _decide_accepted(self, msg: Incoming, reads: TurnReads | None = None) -> Outcome:
+        """The turn of an accepted message (lane held); its inbox row goes with the decision.
+
+        `reads` are the turn's reads when they were made for this message already.
+        """
         token = HANDLING.set(msg)
         try:
             outcome = (
-                Outcome(verdict="not_a_turn") if msg.author.is_bot else await self._turns.turn(msg)
+                Outcome(verdict="not_a_turn")
+                if msg.author.is_bot
+                else await self._turns.turn(msg, reads)
             )
         finally:
             HANDLING.reset(token)

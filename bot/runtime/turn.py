@@ -36,7 +36,7 @@ from bot.runtime.delivery import REPLY_KINDS, Delivery, report_usage
 from bot.runtime.wiring import Outcome, Stage, Wiring
 from bot.safety.language import guess_language
 from bot.safety.screen import Screen, ScreenResult
-from bot.store.base import AuditEntry, DuplicateEvent, TurnRecord
+from bot.store.base import AuditEntry, DuplicateEvent, TurnReads, TurnRecord
 from bot.store.codec import assessment_to_json
 
 log = logging.getLogger(__name__)
@@ -111,6 +111,20 @@ def signals_from_screen(result: ScreenResult, text: str = "") -> Signals:
     )
 
 
+def opening_entries(msg: Incoming, opened: ThreadState | None) -> tuple[AuditEntry, ...]:
+    """The audit entry of a thread this message opens, committed with the message's decision."""
+    if opened is None:
+        return ()
+    return (
+        AuditEntry(
+            kind="thread_opened",
+            actor="bot",
+            thread_key=msg.thread.key,
+            data={"event": msg.event_id, "owner": msg.author.id},
+        ),
+    )
+
+
 class Turns(Stage):
     """Screens, settles or asks the model, decides and commits one user turn at a time."""
 
@@ -137,33 +151,43 @@ class Turns(Stage):
         self._offline: tuple[Assistant, Classifier] = (OfflineAssistant(), NoClassifier())
         self._screen = Screen(wiring.settings.screen)
 
-    async def turn(self, msg: Incoming) -> Outcome:
-        """Decide one user message and carry out the decision (the caller holds the lane)."""
+    async def read(self, msg: Incoming, *, pending: bool = False) -> TurnReads:
+        """Everything the turn reads before it decides, in one store call (see `TurnReads`).
+
+        With `pending`, also the thread's accepted messages up to this one (for the inbox).
+        """
+        return await self.store.turn_reads(
+            msg.thread.key,
+            event_id=msg.event_id,
+            # One more than the cap, so the assistant can tell when to move the start forward.
+            history=self.settings.assistant.history_turns + 1,
+            workspace=msg.thread.workspace,
+            user_id=msg.author.id,
+            locks_since=self.clock() - self.settings.policy.repeat_lock_window,
+            pending=pending,
+        )
+
+    async def turn(self, msg: Incoming, reads: TurnReads | None = None) -> Outcome:
+        """Decide one user message and carry out the decision (the caller holds the lane).
+
+        `reads` are the turn's reads if the caller made them already (the inbox does, for the
+        thread's pending messages); otherwise the turn makes them, in one store call.
+        """
         metrics.TURN_STARTED.set(time.monotonic())
-        state = await self.store.load_thread(msg.thread.key)
+        if reads is None:
+            reads = await self.read(msg)
+        if reads.seen:
+            log.debug("dropping redelivered event %s", msg.event_id)
+            return Outcome(verdict="duplicate")
+        state = reads.state
+        opened: ThreadState | None = None
         if state is None:
             if not msg.opens_thread:
                 return Outcome(verdict="not_hosted")
-            state = policy.new_thread(msg)
-            # Record the thread before the model is called: a follow-up that arrives while this
-            # first turn is still being answered must find a hosted thread (and wait its turn).
-            try:
-                await self.store.commit(
-                    at=self.clock(),
-                    event_id=None,
-                    state=state,
-                    audit=(
-                        AuditEntry(
-                            kind="thread_opened",
-                            actor="bot",
-                            thread_key=msg.thread.key,
-                            data={"event": msg.event_id, "owner": msg.author.id},
-                        ),
-                    ),
-                )
-            except StoreError as exc:
-                await self._told_failed(msg, exc)
-                raise
+            # The new thread is recorded by the turn's own commit, with its decision. Until then
+            # a follow-up finds it hosted all the same: the opening's inbox row says so to the
+            # adapters (`has_accepted`), and the follow-up waits in the thread's lane.
+            state = opened = policy.new_thread(msg)
         limits = self.settings.limits
         extra: list[Action] = []
         # The screen reads the whole message (a crisis phrase at its end must not be cut off);
@@ -177,16 +201,20 @@ class Turns(Stage):
             state=state, incoming=msg, signals=base, settings=self.settings, now=now
         )
         if settled is not None:
-            return await self._commit_and_carry_out(msg, state, settled, base, None, None)
+            return await self._commit_and_carry_out(
+                msg, state, settled, base, None, None, opened=opened
+            )
         if base.screen_risk == "none":
             # Someone who may be at risk is always read, however fast they write.
             pace = await self._quotas.pace(f"{msg.thread.workspace}:{msg.author.id}", now)
             if pace != "ok":
-                return await self._slow_down(msg, tell=pace == "slow_down")
+                return await self._slow_down(msg, tell=pace == "slow_down", opened=opened)
         if not has_words(msg.text):
             # Nothing to read (an attachment alone, a sticker, a bare mention): saying so is
             # the whole turn. No model call, no strike, and the thread's state is unchanged.
-            return await self._not_a_turn(msg, notice=notices.NOTHING_TO_READ, why="no_text")
+            return await self._not_a_turn(
+                msg, notice=notices.NOTHING_TO_READ, why="no_text", opened=opened
+            )
         assistant, classifier = self.assistant, self.classifier
         if await self._over_budget(msg.thread.key, now):
             # Past the day's budget the offline assistant answers; the screen still decides.
@@ -195,24 +223,38 @@ class Turns(Stage):
                 extra.append(Action(kind="notice", thread=msg.thread, text=notices.BUDGET_REACHED))
         async with self._model_calls:
             return await self._model_turn(
-                msg, state, base, now, assistant=assistant, classifier=classifier, extra=extra
+                msg,
+                state,
+                base,
+                now,
+                reads=reads,
+                opened=opened,
+                assistant=assistant,
+                classifier=classifier,
+                extra=extra,
             )
 
-    async def _slow_down(self, msg: Incoming, *, tell: bool) -> Outcome:
+    async def _slow_down(self, msg: Incoming, *, tell: bool, opened: ThreadState | None) -> Outcome:
         """A message over the rate limit is not read; the first one in a window says so."""
         notice = notices.SLOW_DOWN if tell else None
-        return await self._not_a_turn(msg, notice=notice, why="rate_limited")
+        return await self._not_a_turn(msg, notice=notice, why="rate_limited", opened=opened)
 
-    async def _not_a_turn(self, msg: Incoming, *, notice: str | None, why: str) -> Outcome:
-        """Record the event as decided without a turn (`why`), and post `notice` if given."""
+    async def _not_a_turn(
+        self, msg: Incoming, *, notice: str | None, why: str, opened: ThreadState | None
+    ) -> Outcome:
+        """Record the event as decided without a turn (`why`), and post `notice` if given.
+
+        A thread this message opens (`opened`) is recorded all the same, in the same commit.
+        """
         actions = (Action(kind="notice", thread=msg.thread, text=notice),) if notice else ()
         try:
             committed = await self.store.commit(
                 at=self.clock(),
                 event_id=msg.event_id,
-                state=None,
+                state=opened,
                 actions=actions,
                 audit=(
+                    *opening_entries(msg, opened),
                     AuditEntry(
                         kind=why,
                         actor="bot",
@@ -223,6 +265,11 @@ class Turns(Stage):
             )
         except DuplicateEvent:
             return Outcome(verdict="duplicate")
+        except StoreError as exc:
+            if opened is not None:
+                # Nothing was written, the new thread neither: say so, as a turn's commit does.
+                await self._told_failed(msg, exc)
+            raise
         metrics.sink().turn(platform=msg.thread.platform, verdict=why)
         await self._delivery.carry_out(committed, reply=None, verdict=why)
         return Outcome(verdict=why, actions=committed.actions)
@@ -239,18 +286,18 @@ class Turns(Stage):
         base: Signals,
         now: datetime,
         *,
+        reads: TurnReads,
+        opened: ThreadState | None,
         assistant: Assistant,
         classifier: Classifier,
         extra: list[Action],
     ) -> Outcome:
-        """The turn that needs the model: reply and assessment together, then the decision."""
+        """The turn that needs the model: reply and assessment together, then the decision.
 
-        # One more than the cap, so the assistant can tell when to move the start forward.
-        history = await self.store.recent_turns(
-            msg.thread.key,
-            limit=self.settings.assistant.history_turns + 1,
-            from_seq=state.history_from,
-        )
+        The history and the author's recent locks came with the turn's first read, so nothing
+        is read between the assessment and the decision (but the crisis case, when in one).
+        """
+        history = reads.history
         framing = framing_of_screen(base)
         context = TurnContext(
             thread=msg.thread,
@@ -263,11 +310,6 @@ class Turns(Stage):
         reply = assistant.begin(context)
         try:
             assessed = await self._assess(context, classifier)
-            locks = await self.store.recent_locks(
-                workspace=msg.thread.workspace,
-                user_id=msg.author.id,
-                since=now - self.settings.policy.repeat_lock_window,
-            )
             signals = replace(base, assessment=assessed.assessment)
             decided_at = self.clock()
             group = None
@@ -284,7 +326,7 @@ class Turns(Stage):
                 state=state,
                 incoming=msg,
                 signals=signals,
-                history=UserHistory(recent_locks=locks),
+                history=UserHistory(recent_locks=reads.recent_locks),
                 settings=self.settings,
                 now=decided_at,
                 group=group,
@@ -313,7 +355,7 @@ class Turns(Stage):
         if extra and decision.state is not None:
             decision = replace(decision, actions=(*extra, *decision.actions))
         return await self._commit_and_carry_out(
-            msg, state, decision, signals, reply if shows_reply else None, assessed
+            msg, state, decision, signals, reply if shows_reply else None, assessed, opened=opened
         )
 
     async def _assess(self, context: TurnContext, classifier: Classifier) -> AssessmentOutcome:
@@ -383,7 +425,14 @@ class Turns(Stage):
         signals: Signals,
         reply: Reply | None,
         assessed: AssessmentOutcome | None,
+        *,
+        opened: ThreadState | None,
     ) -> Outcome:
+        """Commit the decision (and the thread it opens, if any) in one write, then carry it out.
+
+        The reply's text is committed after it has streamed (see `Delivery`): the second and
+        last commit of a turn.
+        """
         now = self.clock()
         turns: list[TurnRecord] = []
         if decision.state is not None:
@@ -435,11 +484,11 @@ class Turns(Stage):
             committed = await self.store.commit(
                 at=now,
                 event_id=msg.event_id,
-                state=decision.state,
+                state=decision.state if decision.state is not None else opened,
                 turns=turns,
                 cases=decision.cases,
                 actions=decision.actions,
-                audit=(audit,),
+                audit=(*opening_entries(msg, opened), audit),
                 updates=decision.updates,
             )
         except DuplicateEvent:

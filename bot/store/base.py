@@ -155,6 +155,39 @@ class Committed:
     actions: tuple[OwedAction, ...]
 
 
+@dataclass(frozen=True, kw_only=True, slots=True)
+class TurnReads:
+    """Everything a user's turn reads before it decides, read in one store call.
+
+    One call rather than five (event seen, thread, turns, locks, inbox): on SQLite each call is a
+    hop to the worker thread, on PostgreSQL a network round trip, and the turn waits on all of
+    them before the model starts. Reading the locks and the history for a turn the policy then
+    settles without the model (a closed thread) costs less than a second call would.
+    """
+
+    #: A decision on the event was committed already: a redelivery.
+    seen: bool
+    #: The thread's state; None when the bot does not host it (yet).
+    state: ThreadState | None
+    #: The thread's last turns from `state.history_from` on, oldest first (hidden included).
+    history: tuple[Turn, ...]
+    #: Locks of the author's threads in the repeat window, since their last pardon.
+    recent_locks: int
+    #: With `pending=True`: as `pending_in_thread` (None when the event is no longer pending).
+    pending: tuple[AcceptedEvent, ...] | None = None
+
+
+def kept_history(newest: Sequence[Turn], state: ThreadState | None) -> tuple[Turn, ...]:
+    """Of a thread's newest turns (oldest first), those from the state's `history_from` on.
+
+    The turns from `history_from` on are a thread's newest ones, so the newest N of them are the
+    newest N of all its turns cut at `history_from`: a store can read the turns in the same
+    statement as the state, without knowing `history_from` first.
+    """
+    start = state.history_from if state is not None else 0
+    return tuple(t for t in newest if t.seq >= start)
+
+
 class Store(Protocol):
     """Persistence for the core. All methods are safe to call concurrently from one event loop."""
 
@@ -172,6 +205,26 @@ class Store(Protocol):
 
     async def load_thread(self, key: str) -> ThreadState | None:
         """The thread's state, or None when the bot does not host that thread."""
+        ...
+
+    async def turn_reads(
+        self,
+        thread_key: str,
+        *,
+        event_id: str,
+        history: int,
+        workspace: str,
+        user_id: str,
+        locks_since: datetime,
+        pending: bool = False,
+    ) -> TurnReads:
+        """What a user's turn reads before it decides, in one call (see `TurnReads`).
+
+        The same as `event_seen(event_id)`, `load_thread(thread_key)`, `recent_turns(thread_key,
+        limit=history, from_seq=state.history_from)`, `recent_locks(workspace=..., user_id=...,
+        since=locks_since)` and, with `pending`, `pending_in_thread(thread_key, event_id)`: one
+        worker hop on SQLite, one round trip on PostgreSQL.
+        """
         ...
 
     async def accept_event(

@@ -251,7 +251,7 @@ async def test_a_store_error_before_the_decision_keeps_the_message_and_tells_the
         await h.runtime.handle(h.message("hello", opens=True))
         msg = h.message("a question")
         assert await h.runtime.accept(msg)
-        h.runtime.store = Failing(store, method="pending_in_thread", times=1)  # type: ignore[assignment]
+        h.runtime.store = Failing(store, method="turn_reads", times=1)  # type: ignore[assignment]
         with pytest.raises(StoreError):
             await h.runtime.handle(msg)
         told = [c.text for c in h.adapter.calls if c.kind == "notice"]
@@ -352,7 +352,7 @@ async def test_a_message_that_fails_every_time_is_given_up_after_a_few_recoverie
         await h.runtime.handle(h.message("hello", opens=True))
         msg = h.message("a question")
         assert await h.runtime.accept(msg)
-        broken = Failing(real, method="pending_in_thread")
+        broken = Failing(real, method="turn_reads")
         h.store = broken  # type: ignore[assignment]
         runtime = h.make_runtime()
         runtime.store = broken  # type: ignore[assignment]

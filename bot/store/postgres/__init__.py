@@ -15,6 +15,7 @@ locks (`coordination`, `inbox`, `outbox`).
 | `inbox` | messages accepted (leased) before the ack, read back, forgotten, claimed |
 | `outbox` | owed actions: listed, claimed, marked done, failed or given up |
 | `coordination` | renewing and releasing leases; thread locks across processes |
+| `reads` | `turn_reads`: everything a turn reads before it decides, in one round trip |
 | `threads` | thread states and turns read back |
 | `cases` | the mod log read back; a user's recent locks |
 | `audit` | the audit chain read back and verified (`walk_chain`); the excerpt purge |

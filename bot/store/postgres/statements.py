@@ -151,3 +151,27 @@ AUDIT_ROWS = (
     " a.hash, e.text AS excerpt FROM audit a LEFT JOIN excerpts e ON e.id = a.excerpt_id"
 )
 THREAD_LOCK_KEY = "hashtextextended('threadkeeper.thread:' || $1, 0)"
+# Everything a turn reads before it decides, in one round trip: whether the event was decided,
+# the thread's state, the author's recent locks (as RECENT_LOCKS) and, with $7, the thread's
+# pending messages up to the event (as PENDING_IN_THREAD, as JSON), on every row; and one row per
+# turn of the thread's newest $3 (as RECENT_TURNS from seq 0; the caller cuts at history_from),
+# or one row of NULL turn columns when there are none.
+TURN_READS = (
+    "SELECT h.seen, h.state, h.locks, h.pending, r.* FROM (SELECT"
+    " EXISTS (SELECT 1 FROM events WHERE event_id = $1) AS seen,"
+    " (SELECT state FROM threads WHERE key = $2) AS state,"
+    " (SELECT COUNT(*) FROM cases l WHERE l.workspace = $4 AND l.user_id = $5 AND l.kind = 'lock'"
+    " AND l.created_at >= GREATEST($6::timestamptz, (SELECT MAX(created_at) FROM cases"
+    " WHERE workspace = $4 AND user_id = $5 AND kind = 'pardon'))"
+    " AND NOT EXISTS (SELECT 1 FROM cases u WHERE u.thread_key = l.thread_key"
+    " AND u.kind = 'unlock' AND u.created_at >= l.created_at)) AS locks,"
+    " CASE WHEN $7::boolean THEN (SELECT json_agg(json_build_object('seq', i.seq,"
+    " 'event_id', i.event_id, 'thread_key', i.thread_key, 'payload', i.payload,"
+    " 'attempts', i.attempts) ORDER BY i.seq) FROM inbox i WHERE i.thread_key = $2"
+    " AND i.seq <= (SELECT seq FROM inbox WHERE event_id = $1)"
+    " AND NOT EXISTS (SELECT 1 FROM events d WHERE d.event_id = i.event_id)) END AS pending) h"
+    " LEFT JOIN LATERAL (SELECT t.seq, t.thread_key, t.role, t.author_id, t.author_name,"
+    " e.text AS text, t.at, t.verdict, t.hidden, t.flagged, t.assessment"
+    " FROM turns t LEFT JOIN excerpts e ON e.id = t.excerpt_id"
+    " WHERE t.thread_key = $2 ORDER BY t.seq DESC LIMIT $3) r ON true"
+)

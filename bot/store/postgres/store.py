@@ -15,6 +15,7 @@ from bot.store.postgres.coordination import PostgresCoordination
 from bot.store.postgres.inbox import PostgresInbox
 from bot.store.postgres.limits import PostgresLimits
 from bot.store.postgres.outbox import PostgresOutbox
+from bot.store.postgres.reads import PostgresReads
 from bot.store.postgres.stats import PostgresStats
 from bot.store.postgres.threads import PostgresThreads
 
@@ -26,6 +27,7 @@ class PostgresStore(
     PostgresInbox,
     PostgresOutbox,
     PostgresCoordination,
+    PostgresReads,
     PostgresThreads,
     PostgresCases,
     PostgresAudit,

@@ -7,6 +7,7 @@
 | `commit` | `commit`: a whole decision in one IMMEDIATE transaction; `event_seen` |
 | `inbox` | messages accepted before the ack, read back and forgotten |
 | `outbox` | owed actions: listed, marked done, failed or given up |
+| `reads` | `turn_reads`: everything a turn reads before it decides, in one worker hop |
 | `threads` | thread states and turns read back |
 | `cases` | the mod log read back; a user's recent locks |
 | `audit` | the audit chain read back and verified; the excerpt purge |

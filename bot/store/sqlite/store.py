@@ -13,6 +13,7 @@ from bot.store.sqlite.cases import SqliteCases
 from bot.store.sqlite.commit import SqliteCommit
 from bot.store.sqlite.inbox import SqliteInbox
 from bot.store.sqlite.outbox import SqliteOutbox
+from bot.store.sqlite.reads import SqliteReads
 from bot.store.sqlite.stats import SqliteStats
 from bot.store.sqlite.threads import SqliteThreads
 
@@ -23,6 +24,7 @@ class SqliteStore(
     SqliteCommit,
     SqliteInbox,
     SqliteOutbox,
+    SqliteReads,
     SqliteThreads,
     SqliteCases,
     SqliteAudit,
