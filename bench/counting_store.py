@@ -24,6 +24,7 @@ from bot.store.base import (
     OwedAction,
     Store,
     Turn,
+    TurnReads,
     TurnRecord,
     UsageRow,
 )
@@ -169,6 +170,29 @@ class CountingStore:
         """Counted, then passed on."""
         self.calls["usage"] += 1
         return await self.inner.usage(since=since)
+
+    async def turn_reads(
+        self,
+        thread_key: str,
+        *,
+        event_id: str,
+        history: int,
+        workspace: str,
+        user_id: str,
+        locks_since: datetime,
+        pending: bool = False,
+    ) -> TurnReads:
+        """Counted, then passed on."""
+        self.calls["turn_reads"] += 1
+        return await self.inner.turn_reads(
+            thread_key,
+            event_id=event_id,
+            history=history,
+            workspace=workspace,
+            user_id=user_id,
+            locks_since=locks_since,
+            pending=pending,
+        )
 
     async def recent_locks(self, *, workspace: str, user_id: str, since: datetime) -> int:
         """Counted, then passed on."""
