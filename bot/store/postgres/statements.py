@@ -106,14 +106,17 @@ CLAIM_ACCEPTED = (
     " WHERE i.seq = c.seq RETURNING i.seq, i.event_id, i.thread_key, i.payload, i.attempts"
 )
 FORGET = "DELETE FROM inbox WHERE event_id = $1"
-# A live process renews the leases on everything it holds, so only a dead one's lapse.
+# A live process renews the leases on everything it holds, so only a dead one's lapse. A row
+# locked right now is skipped, not waited for: it is being committed (forgotten, marked done) by
+# this very process, which is also what the renewal was for; commits never queue behind a renewal
+# holding rows they write, nor a renewal behind them.
 RENEW_INBOX = (
-    "UPDATE inbox SET lease_until = now() + $2::interval"
-    " WHERE claimed_by = $1 AND event_id = ANY($3::text[])"
+    "UPDATE inbox SET lease_until = now() + $2::interval WHERE seq IN (SELECT seq FROM inbox"
+    " WHERE claimed_by = $1 AND event_id = ANY($3::text[]) FOR UPDATE SKIP LOCKED)"
 )
 RENEW_OUTBOX = (
-    "UPDATE outbox SET lease_until = now() + $2::interval"
-    " WHERE claimed_by = $1 AND status = 'owed' AND id = ANY($3::bigint[])"
+    "UPDATE outbox SET lease_until = now() + $2::interval WHERE id IN (SELECT id FROM outbox"
+    " WHERE claimed_by = $1 AND status = 'owed' AND id = ANY($3::bigint[]) FOR UPDATE SKIP LOCKED)"
 )
 RELEASE_INBOX = "UPDATE inbox SET lease_until = now() WHERE claimed_by = $1"
 RELEASE_OUTBOX = "UPDATE outbox SET lease_until = now() WHERE claimed_by = $1 AND status = 'owed'"
