@@ -89,8 +89,14 @@ async def export(
 def format_report(report: AuditReport) -> str:
     """The result of `audit verify` as one or two plain sentences."""
     noun = "record" if report.records == 1 else "records"
+    waiting = ""
+    if report.pending:
+        waiting = (
+            f" {report.pending} more committed since are not linked into the chain yet;"
+            " run it again to verify them."
+        )
     if report.ok:
-        return f"The audit log is intact: {report.records} {noun} verified."
+        return f"The audit log is intact: {report.records} {noun} verified.{waiting}"
     return (
         f"The audit log does not verify: {report.problem}. "
         f"{report.records} {noun} before it verified."

@@ -106,6 +106,9 @@ class AuditReport:
     records: int
     problem: str = ""
     seq: int | None = None
+    #: Records committed but not linked into the chain yet when the walk ended (PostgreSQL links
+    #: after the commit; verify links all it can see first, so these were committed since).
+    pending: int = 0
 
 
 @dataclass(frozen=True, kw_only=True, slots=True)

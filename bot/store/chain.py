@@ -65,17 +65,45 @@ def record_hash(
     """The hash of one record: SHA-256 of the previous hash and the record's canonical JSON.
 
     `at` is the stored ISO string, not a datetime, so the hash covers exactly what is kept.
+    This is the definition; appending uses `stored_hash`, which gives the same digest from the
+    data's stored canonical text without parsing and re-encoding it.
     """
-    body = canonical_json(
-        {
-            "seq": seq,
-            "at": at,
-            "kind": kind,
-            "actor": actor,
-            "thread_key": thread_key,
-            "data": data,
-            "excerpt_digest": excerpt_digest,
-        }
+    return stored_hash(
+        prev_hash=prev_hash,
+        seq=seq,
+        at=at,
+        kind=kind,
+        actor=actor,
+        thread_key=thread_key,
+        data_json=canonical_json(data),
+        excerpt_digest=excerpt_digest,
+    )
+
+
+def _text(value: str | None) -> str:
+    return canonical_json(value)
+
+
+def stored_hash(
+    *,
+    prev_hash: str,
+    seq: int,
+    at: str,
+    kind: str,
+    actor: str,
+    thread_key: str | None,
+    data_json: str,
+    excerpt_digest: str | None,
+) -> str:
+    """`record_hash` over the data exactly as stored: its text is spliced into the body, once.
+
+    The body is the canonical JSON object of `record_hash` spelled out by hand (keys in sorted
+    order), so for canonical `data_json` (all the store writes) the two agree byte for byte.
+    """
+    body = (
+        f'{{"actor":{_text(actor)},"at":{_text(at)},"data":{data_json},'
+        f'"excerpt_digest":{_text(excerpt_digest)},"kind":{_text(kind)},"seq":{int(seq)},'
+        f'"thread_key":{_text(thread_key)}}}'
     )
     return hashlib.sha256((prev_hash + body).encode("utf-8", "surrogatepass")).hexdigest()
 
@@ -148,31 +176,70 @@ def linked(
 
     `at` is the time as stored text, which the hash covers; `stored_at` the value written.
     """
+    return link_rows(
+        [
+            Unlinked(
+                at=at,
+                stored_at=stored_at,
+                kind=item.kind,
+                actor=item.actor,
+                thread_key=item.thread_key,
+                data_json=item.data_json,
+                excerpt_digest=item.excerpt_digest,
+                excerpt_id=item.excerpt_id,
+            )
+            for item in items
+        ],
+        head=head,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class Unlinked:
+    """A record written without its place in the chain yet (PostgreSQL's `audit_pending`)."""
+
+    at: str
+    stored_at: object
+    kind: str
+    actor: str
+    thread_key: str | None
+    data_json: str
+    excerpt_digest: str | None
+    excerpt_id: int | None
+
+
+def link_rows(
+    records: Sequence[Unlinked], *, head: tuple[int, str]
+) -> tuple[list[tuple[Any, ...]], tuple[int, str]]:
+    """The `audit` rows that append `records`, in the order given, after `head`; the new head.
+
+    Each hash covers the data's stored text as it is (`stored_hash`): computed once, over the
+    very bytes that are kept.
+    """
     seq, prev = head
     rows = []
-    for item in items:
+    for r in records:
         seq += 1
-        # Hash what verify will read back (the stored JSON, parsed), not the caller's objects.
-        hashed = record_hash(
+        hashed = stored_hash(
             prev_hash=prev,
             seq=seq,
-            at=at,
-            kind=item.kind,
-            actor=item.actor,
-            thread_key=item.thread_key,
-            data=json.loads(item.data_json),
-            excerpt_digest=item.excerpt_digest,
+            at=r.at,
+            kind=r.kind,
+            actor=r.actor,
+            thread_key=r.thread_key,
+            data_json=r.data_json,
+            excerpt_digest=r.excerpt_digest,
         )
         rows.append(
             (
                 seq,
-                stored_at,
-                item.kind,
-                item.actor,
-                item.thread_key,
-                item.data_json,
-                item.excerpt_digest,
-                item.excerpt_id,
+                r.stored_at,
+                r.kind,
+                r.actor,
+                r.thread_key,
+                r.data_json,
+                r.excerpt_digest,
+                r.excerpt_id,
                 prev,
                 hashed,
             )
@@ -212,21 +279,30 @@ def walk_end(head: Row | None, *, good: int, prev: str) -> AuditReport:
 
 
 def _stored_hash(row: Row) -> str:
-    """The hash a stored record should have; "" when its data is not even JSON."""
+    """The hash a stored record should have; "" when its data is not even JSON.
+
+    Over the stored text as it is; a record whose data text is valid JSON but not in canonical
+    spelling (written by hand or by an older tool) is checked by the definition, `record_hash`.
+    """
+    fields = {
+        "prev_hash": row["prev_hash"],
+        "seq": int(row["seq"]),
+        "at": stored_time_text(row["at"]),
+        "kind": row["kind"],
+        "actor": row["actor"],
+        "thread_key": row["thread_key"],
+        "excerpt_digest": row["excerpt_digest"],
+    }
+    hashed = stored_hash(data_json=row["data"], **fields)
+    if hashed == row["hash"]:
+        return hashed
     try:
         data = json.loads(row["data"])
     except ValueError:
         return ""
-    return record_hash(
-        prev_hash=row["prev_hash"],
-        seq=int(row["seq"]),
-        at=stored_time_text(row["at"]),
-        kind=row["kind"],
-        actor=row["actor"],
-        thread_key=row["thread_key"],
-        data=data,
-        excerpt_digest=row["excerpt_digest"],
-    )
+    if not isinstance(data, dict):
+        return hashed
+    return record_hash(data=data, **fields)
 
 
 def _broken(good: int, seq: int | None, problem: str) -> AuditReport:

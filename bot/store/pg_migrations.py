@@ -273,6 +273,26 @@ MIGRATIONS: tuple[PgMigration, ...] = (
         );
         """,
     ),
+    # Audit records are written by their decision without a place in the chain, and linked
+    # (seq, prev_hash, hash) in one short transaction after the commit by whichever process
+    # chains next (see bot/store/postgres/chaining.py): writers no longer queue on audit_head.
+    # A record waits here, committed, until it is linked; a crash in between loses nothing.
+    PgMigration(
+        5,
+        "audit_pending",
+        """
+        CREATE TABLE audit_pending (
+            id             BIGSERIAL PRIMARY KEY,
+            at             TIMESTAMPTZ NOT NULL,
+            kind           TEXT NOT NULL,
+            actor          TEXT NOT NULL,
+            thread_key     TEXT,
+            data           TEXT NOT NULL,
+            excerpt_digest TEXT,
+            excerpt_id     BIGINT
+        );
+        """,
+    ),
 )
 
 _CREATE_TABLE = """

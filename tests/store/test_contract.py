@@ -308,6 +308,10 @@ async def test_a_failure_midway_leaves_nothing(backend: Backend, table: str) -> 
     """When the database fails partway through a decision, nothing of it remains."""
     # A real failure: a trigger makes the database itself abort the write to `table`, after the
     # event, state, turns, excerpts and cases of the decision have already been written.
+    if backend.name == "postgres" and table == "audit_head":
+        pytest.skip("a PostgreSQL decision does not touch audit_head (see test_chaining.py)")
+    if backend.name == "postgres" and table == "audit":
+        table = "audit_pending"  # its records are linked into `audit` after the commit
     s = await backend.open()
     await s.close()
     await backend.fail_on(table, "UPDATE" if table == "audit_head" else "INSERT")
@@ -700,7 +704,8 @@ async def test_purge_deletes_old_texts_and_keeps_the_chain_verifiable(
         cases=[draft(excerpts=("new message",))],
         audit=[AuditEntry(kind="decision", actor="bot", data={}, excerpt="new message")],
     )
-    assert await store.purge_excerpts(before=minutes(60)) == 3
+    # The turn's text and the decision record's excerpt are one row; the case's is another.
+    assert await store.purge_excerpts(before=minutes(60)) == 2
     assert [t.text for t in await store.recent_turns(REF.key, limit=5)] == ["", "new message"]
     cases = {c.number: c.excerpts for c in await store.cases()}
     assert cases == {1: (), 2: ("new message",)}
@@ -750,6 +755,9 @@ async def chained(store: AnyStore) -> AnyStore:
                 )
             ],
         )
+    # PostgreSQL links records after the commit; verifying links them all, so the tests below
+    # tamper with a complete chain.
+    assert (await store.verify_audit()).ok
     return store
 
 

@@ -1,8 +1,10 @@
 """The PostgreSQL store's audit chain read back and checked, and the retention purge of excerpts.
 
-Records are appended only as part of a decision (see `commit`). Here they are read, walked for
-verification in one repeatable-read snapshot, and their message texts purged on the retention
-schedule: the chain holds only digests, so it still verifies after a purge. PostgreSQL has no
+Records are appended only as part of a decision (see `commit`) and linked into the chain after
+it (see `chaining`); reading or verifying first links every record committed so far. Here they
+are read, walked for verification in one repeatable-read snapshot, and their message texts purged
+on the retention schedule: the chain holds only digests, so it still verifies after a purge.
+PostgreSQL has no
 equivalent of SQLite's secure_delete: a purge vacuums the table, but freed bytes stay on disk
 until reused.
 """
@@ -10,6 +12,7 @@ until reused.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from bot.errors import StoreError
@@ -17,9 +20,10 @@ from bot.progress import EVERY, Progress, silent
 from bot.store.base import AuditRecord, AuditReport
 from bot.store.chain import GENESIS, record_fault, walk_end
 from bot.store.codec import time_to_json
-from bot.store.postgres.connection import PostgresBase, time_value
+from bot.store.postgres.chaining import PostgresChaining
+from bot.store.postgres.connection import time_value
 from bot.store.postgres.driver import Conn, count
-from bot.store.postgres.statements import AUDIT_HEAD, AUDIT_ROWS
+from bot.store.postgres.statements import AUDIT_HEAD, AUDIT_ROWS, COUNT_PENDING
 from bot.store.rows import Row, audit_record_from_row
 
 log = logging.getLogger(__name__)
@@ -34,12 +38,13 @@ DELETE_OLD_EXCERPTS = (
 )
 
 
-class PostgresAudit(PostgresBase):
+class PostgresAudit(PostgresChaining):
     """Reading and verifying the audit chain, and purging old excerpts."""
 
     async def audit_records(self, *, since: datetime | None = None) -> list[AuditRecord]:
         """Audit records in chain order, with their excerpts where not purged."""
         floor = time_value(since) if since is not None else None
+        await self.link_all()
 
         async def read(conn: Conn) -> list[Row]:
             return await conn.fetch(
@@ -54,8 +59,10 @@ class PostgresAudit(PostgresBase):
 
         `records` counts the records found sound (all of them when `ok`). A chain whose newest
         records were removed together with a rewritten head cannot be told from a shorter chain;
-        an exported head hash kept elsewhere can.
+        an exported head hash kept elsewhere can. Every record committed before the call is
+        linked first; `pending` counts those committed since and not linked yet.
         """
+        await self.link_all()
 
         async def walk(conn: Conn) -> AuditReport:
             # One snapshot, so another process appending cannot confuse the walk.
@@ -106,4 +113,5 @@ async def walk_chain(conn: Conn, progress: Progress | None = None) -> AuditRepor
         if good % EVERY == 0:
             report(STAGE_VERIFY, good, total)
     report(STAGE_VERIFY, good, total)
-    return walk_end(head, good=good, prev=prev)
+    pending = int(await conn.fetchval(COUNT_PENDING))
+    return replace(walk_end(head, good=good, prev=prev), pending=pending)

@@ -9,13 +9,15 @@ database itself, not by a protocol between processes:
 - **Cases numbered without gaps or duplicates** per workspace: a `case_counters` row per workspace
   is advanced with `INSERT ... ON CONFLICT DO UPDATE ... RETURNING` inside the decision's
   transaction. The row stays locked until commit, and a rollback returns the numbers.
-- **One audit chain**: each append first locks the `audit_head` row (SELECT ... FOR UPDATE), so
-  appends from any number of processes are serialised and each links to the one before.
+- **One audit chain, without one row every writer waits on**: a decision writes its audit
+  records into `audit_pending`, unlinked, in its own transaction; after the commit one chainer at
+  a time (any process, `chaining`) links them in a short transaction of its own. Writers never
+  touch `audit_head`, and a crash between the commit and the linking loses no record.
 - **A case changed by one decision at a time**: a `CaseUpdate` locks the case's row
   (SELECT ... FOR UPDATE) before changing it, so two moderators resolving one case at once, or a
   signal grouped into a case a moderator is resolving, queue one behind the other.
 - Locks are always taken in one order (event, thread, case counters by workspace name, updated
-  cases, chain head),
+  cases),
   so concurrent decisions queue instead of deadlocking; a deadlock or serialisation failure all the
   same is retried a few times.
 
@@ -33,10 +35,11 @@ from datetime import datetime, timedelta
 from bot.errors import StoreError
 from bot.records import Action, Case, CaseDraft, CaseUpdate, ThreadState
 from bot.store.base import AuditEntry, Committed, DuplicateEvent, OwedAction, TurnRecord
-from bot.store.chain import ChainItem, digest, linked, numbered_case
-from bot.store.codec import action_to_json, time_to_json
+from bot.store.chain import ChainItem, digest, numbered_case
+from bot.store.codec import action_to_json
 from bot.store.decision import Decision, prepare, update_item, with_case_number
-from bot.store.postgres.connection import PostgresBase, clean
+from bot.store.postgres.chaining import PostgresChaining
+from bot.store.postgres.connection import clean
 from bot.store.postgres.driver import Conn, count
 from bot.store.postgres.outbox import not_owed
 from bot.store.postgres.statements import (
@@ -45,16 +48,14 @@ from bot.store.postgres.statements import (
     EVENT_SEEN,
     FORGET,
     GROUP_SIGNAL,
-    INSERT_AUDIT,
     INSERT_CASE,
     INSERT_EVENT,
     INSERT_EXCERPT,
     INSERT_OUTBOX,
+    INSERT_PENDING,
     INSERT_TURN,
-    LOCK_HEAD,
     NEXT_CASES,
     SET_CASE_STATUS,
-    SET_HEAD,
     SET_PINGED,
     UPSERT_THREAD,
 )
@@ -66,7 +67,7 @@ log = logging.getLogger(__name__)
 COMMIT_ATTEMPTS = 3
 
 
-class PostgresCommit(PostgresBase):
+class PostgresCommit(PostgresChaining):
     """Writing decisions, and asking whether an event's decision was written."""
 
     async def event_seen(self, event_id: str) -> bool:
@@ -108,7 +109,10 @@ class PostgresCommit(PostgresBase):
         async def body(conn: Conn) -> Committed:
             return await _commit(conn, decision, owner=self.owner, lease=self.lease)
 
-        return await self._write("commit a decision", body, retries=COMMIT_ATTEMPTS)
+        committed = await self._write("commit a decision", body, retries=COMMIT_ATTEMPTS)
+        if decision.entries or decision.drafts or decision.updates:
+            self.chain_soon()  # linked after the commit, in the background (see `chaining`)
+        return committed
 
 
 async def _commit(conn: Conn, d: Decision, *, owner: str, lease: timedelta) -> Committed:
@@ -119,8 +123,13 @@ async def _commit(conn: Conn, d: Decision, *, owner: str, lease: timedelta) -> C
         await conn.execute(FORGET, d.event_id)
     if d.thread is not None:
         await conn.execute(UPSERT_THREAD, *d.thread.values(d.at))
+    turn_excerpts: dict[str, int] = {}
     for turn in d.turns:
-        await conn.execute(INSERT_TURN, *turn.values(turn.at), digest(turn.text), turn.text)
+        excerpt_id = await conn.fetchval(
+            INSERT_TURN, *turn.values(turn.at), digest(turn.text), turn.text
+        )
+        if excerpt_id is not None:
+            turn_excerpts[turn.text] = int(excerpt_id)
 
     # Take every workspace's numbers up front, in name order (see the module docstring).
     wanted: dict[str, int] = {}
@@ -158,13 +167,9 @@ async def _commit(conn: Conn, d: Decision, *, owner: str, lease: timedelta) -> C
         )
 
     for item in d.entries:
-        if item.excerpt is not None:
-            text_digest = digest(item.excerpt)
-            excerpt_id = await conn.fetchval(INSERT_EXCERPT, text_digest, item.excerpt, d.at)
-            item = replace(item, excerpt_id=int(excerpt_id), excerpt_digest=text_digest)
-        chain.append(item)
+        chain.append(await _with_excerpt(conn, item, turn_excerpts, d.at))
     if chain:
-        await _append(conn, d.at, chain)
+        await _queue(conn, d.at, chain)
     for action_id, outcome in d.done:
         if not count(await conn.execute(ACTION_DONE, d.at, outcome, action_id)):
             await not_owed(conn, action_id, "done")
@@ -239,13 +244,28 @@ async def _update_case(
     return item
 
 
-async def _append(conn: Conn, at: datetime, items: Sequence[ChainItem]) -> None:
-    """Append `items` to the chain under the head row's lock (held until the commit)."""
-    head = await conn.fetchrow(LOCK_HEAD)
-    if head is None:
-        raise StoreError("the audit chain head is missing; run `audit verify`")
-    rows, new_head = linked(
-        items, head=(int(head["seq"]), str(head["hash"])), at=time_to_json(at), stored_at=at
+async def _with_excerpt(
+    conn: Conn, item: ChainItem, turn_excerpts: dict[str, int], at: datetime
+) -> ChainItem:
+    """The record pointing at its excerpt: the turn's own row when the text is the same."""
+    if item.excerpt is None:
+        return item
+    text_digest = digest(item.excerpt)
+    excerpt_id = turn_excerpts.get(item.excerpt)
+    if excerpt_id is None:
+        excerpt_id = int(await conn.fetchval(INSERT_EXCERPT, text_digest, item.excerpt, at))
+    return replace(item, excerpt_id=excerpt_id, excerpt_digest=text_digest)
+
+
+async def _queue(conn: Conn, at: datetime, items: Sequence[ChainItem]) -> None:
+    """Write `items` unlinked, in one statement; the chainer links them after the commit."""
+    await conn.execute(
+        INSERT_PENDING,
+        at,
+        [i.kind for i in items],
+        [i.actor for i in items],
+        [i.thread_key for i in items],
+        [i.data_json for i in items],
+        [i.excerpt_digest for i in items],
+        [i.excerpt_id for i in items],
     )
-    await conn.executemany(INSERT_AUDIT, rows)
-    await conn.execute(SET_HEAD, *new_head)

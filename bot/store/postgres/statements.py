@@ -18,13 +18,14 @@ UPSERT_THREAD = (
     " workspace = excluded.workspace, state = excluded.state, updated_at = excluded.updated_at"
 )
 INSERT_EXCERPT = "INSERT INTO excerpts (digest, text, at) VALUES ($1, $2, $3) RETURNING id"
-# The turn and its text in one round trip; no excerpt row when the text is empty.
+# The turn and its text in one round trip; no excerpt row when the text is empty. The excerpt's
+# id comes back, so an audit record of the same text can refer to it instead of a second copy.
 INSERT_TURN = (
     "WITH e AS (INSERT INTO excerpts (digest, text, at) SELECT $12, $13, $5 WHERE $13 <> ''"
     " RETURNING id)"
     " INSERT INTO turns (thread_key, role, author_id, author_name, at, event_id, verdict,"
     " assessment, hidden, flagged, usage, excerpt_id)"
-    " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, (SELECT id FROM e)"
+    " SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, (SELECT id FROM e) RETURNING excerpt_id"
 )
 NEXT_CASES = (
     "INSERT INTO case_counters AS c (workspace, last) VALUES ($1, $2)"
@@ -59,6 +60,20 @@ INSERT_OUTBOX = (
     " VALUES ($1, 'owed', $2, $3, $4, now() + $5::interval) RETURNING id"
 )
 LOCK_HEAD = "SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE"
+# A decision's audit records, unlinked; the chainer links them after the commit (chaining.py).
+INSERT_PENDING = (
+    "INSERT INTO audit_pending (at, kind, actor, thread_key, data, excerpt_digest, excerpt_id)"
+    " SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[], $5::text[], $6::text[],"
+    " $7::bigint[])"
+)
+# The oldest committed unlinked records, taken out of the queue in the chainer's transaction.
+TAKE_PENDING = (
+    "DELETE FROM audit_pending WHERE id IN (SELECT id FROM audit_pending ORDER BY id LIMIT $1)"
+    " RETURNING id, at, kind, actor, thread_key, data, excerpt_digest, excerpt_id"
+)
+COUNT_PENDING = "SELECT COUNT(*) FROM audit_pending"
+TRY_CHAIN_LOCK = "SELECT pg_try_advisory_xact_lock($1)"
+CHAIN_LOCK = "SELECT pg_advisory_xact_lock($1)"
 AUDIT_HEAD = "SELECT seq, hash FROM audit_head WHERE id = 1"
 INSERT_AUDIT = (
     "INSERT INTO audit (seq, at, kind, actor, thread_key, data, excerpt_digest, excerpt_id,"
@@ -91,14 +106,17 @@ CLAIM_ACCEPTED = (
     " WHERE i.seq = c.seq RETURNING i.seq, i.event_id, i.thread_key, i.payload, i.attempts"
 )
 FORGET = "DELETE FROM inbox WHERE event_id = $1"
-# A live process renews the leases on everything it holds, so only a dead one's lapse.
+# A live process renews the leases on everything it holds, so only a dead one's lapse. A row
+# locked right now is skipped, not waited for: it is being committed (forgotten, marked done) by
+# this very process, which is also what the renewal was for; commits never queue behind a renewal
+# holding rows they write, nor a renewal behind them.
 RENEW_INBOX = (
-    "UPDATE inbox SET lease_until = now() + $2::interval"
-    " WHERE claimed_by = $1 AND event_id = ANY($3::text[])"
+    "UPDATE inbox SET lease_until = now() + $2::interval WHERE seq IN (SELECT seq FROM inbox"
+    " WHERE claimed_by = $1 AND event_id = ANY($3::text[]) FOR UPDATE SKIP LOCKED)"
 )
 RENEW_OUTBOX = (
-    "UPDATE outbox SET lease_until = now() + $2::interval"
-    " WHERE claimed_by = $1 AND status = 'owed' AND id = ANY($3::bigint[])"
+    "UPDATE outbox SET lease_until = now() + $2::interval WHERE id IN (SELECT id FROM outbox"
+    " WHERE claimed_by = $1 AND status = 'owed' AND id = ANY($3::bigint[]) FOR UPDATE SKIP LOCKED)"
 )
 RELEASE_INBOX = "UPDATE inbox SET lease_until = now() WHERE claimed_by = $1"
 RELEASE_OUTBOX = "UPDATE outbox SET lease_until = now() WHERE claimed_by = $1 AND status = 'owed'"

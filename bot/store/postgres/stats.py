@@ -45,7 +45,10 @@ class PostgresStats(PostgresBase):
                 "SELECT status, COUNT(*) FROM outbox WHERE status <> 'done' GROUP BY status"
             ):
                 out[f"actions.{row[0]}"] = int(row[1])
-            for row in await conn.fetch("SELECT seq FROM audit_head"):
+            # Linked and still pending (linked after the commit, see `chaining`) alike.
+            for row in await conn.fetch(
+                "SELECT seq + (SELECT COUNT(*) FROM audit_pending) FROM audit_head"
+            ):
                 out["audit.records"] = int(row[0])
 
         await self._read("count for stats", read)

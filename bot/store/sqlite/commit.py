@@ -98,9 +98,12 @@ def _commit(conn: sqlite3.Connection, decision: Decision) -> Committed:
         conn.execute(FORGET, (d.event_id,))
     if d.thread is not None:
         conn.execute(UPSERT_THREAD, d.thread.values(d.when))
+    turn_excerpts: dict[str, int] = {}
     for turn in d.turns:
         excerpt_id = insert_excerpt(conn, turn.text, turn.when) if turn.text else None
         conn.execute(INSERT_TURN, (*turn.values(turn.when), excerpt_id))
+        if excerpt_id is not None:
+            turn_excerpts[turn.text] = excerpt_id
 
     numbered: list[Case] = []
     chain: list[ChainItem] = []
@@ -121,11 +124,7 @@ def _commit(conn: sqlite3.Connection, decision: Decision) -> Committed:
         owed.append(OwedAction(id=action_id, action=action, created_at=d.at, event_id=d.event_id))
 
     for item in d.entries:
-        if item.excerpt is not None:
-            text_digest = digest(item.excerpt)
-            excerpt_id = insert_excerpt(conn, item.excerpt, d.when, text_digest)
-            item = replace(item, excerpt_id=excerpt_id, excerpt_digest=text_digest)
-        chain.append(item)
+        chain.append(_with_excerpt(conn, item, turn_excerpts, d.when))
     if chain:
         _append(conn, d.when, chain)
     for action_id, outcome in d.done:
@@ -214,7 +213,21 @@ def _update_case(
     return item
 
 
+def _with_excerpt(
+    conn: sqlite3.Connection, item: ChainItem, turn_excerpts: dict[str, int], when: str
+) -> ChainItem:
+    """The record pointing at its excerpt: the turn's own row when the text is the same."""
+    if item.excerpt is None:
+        return item
+    text_digest = digest(item.excerpt)
+    excerpt_id = turn_excerpts.get(item.excerpt)
+    if excerpt_id is None:
+        excerpt_id = insert_excerpt(conn, item.excerpt, when, text_digest)
+    return replace(item, excerpt_id=excerpt_id, excerpt_digest=text_digest)
+
+
 def _append(conn: sqlite3.Connection, when: str, items: Sequence[ChainItem]) -> None:
+    """Link `items` to the chain inside the write transaction: SQLite has one writer anyway."""
     head = conn.execute(AUDIT_HEAD).fetchone()
     if head is None:
         raise StoreError("the audit chain head is missing; run `audit verify`")
